@@ -1,0 +1,72 @@
+# OmniCRM: `make run` serves the product on a fresh machine, `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+CGRATES_PORT ?= 2080
+OMNICRM_ADMIN_EMAIL ?= admin@omnicrm.local
+OMNICRM_ADMIN_PASSWORD ?= Admin123!
+export OMNICRM_ADMIN_EMAIL OMNICRM_ADMIN_PASSWORD
+
+.PHONY: run test test-api test-ui e2e ui install services migrate bench migration clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: OmniCRM-API/pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet -e 'OmniCRM-API[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+.env:
+	@echo "Creating .env with a fresh JWT secret (edit it for your deployment)"
+	@sed "s/^JWT_SECRET=.*/JWT_SECRET=$$($(PYTHON) -c 'import secrets; print(secrets.token_hex(32))')/" .env.example > .env
+
+ui:
+	@if command -v npm >/dev/null; then cd OmniCRM-UI && npm ci --no-audit --no-fund && npm run build; \
+	else echo "npm not found: serving the API only"; fi
+
+migrate: install .env
+	$(BIN)/omnicrm migrate
+
+run: install .env migrate ui
+	$(BIN)/omnicrm create-admin
+	$(BIN)/omnicrm seed-demo
+	@tools/dev/start_cgrates_sim.sh $(CGRATES_PORT)
+	@echo ""
+	@echo "OmniCRM is starting on http://localhost:$(PORT)  (API docs: http://localhost:$(PORT)/crm/docs)"
+	@echo "Log in as $(OMNICRM_ADMIN_EMAIL) / $(OMNICRM_ADMIN_PASSWORD)"
+	@echo ""
+	CGRATES_ENDPOINT=127.0.0.1:$(CGRATES_PORT) CRM_BASE_URL=http://localhost:$(PORT) \
+	  $(BIN)/gunicorn --workers 1 --threads 8 --bind 0.0.0.0:$(PORT) --access-logfile - 'omnicrm:create_app()'
+
+services:
+	@tools/ensure_services.sh
+
+test: install services
+	OMNICRM_TEST_DB=sqlite $(BIN)/python -m pytest -n 2 -q
+	OMNICRM_TEST_DB=mariadb $(BIN)/python -m pytest -n 2 -q
+	@$(MAKE) --no-print-directory test-ui
+
+test-api: install services
+	OMNICRM_TEST_DB=sqlite $(BIN)/python -m pytest -n 2 -q
+	OMNICRM_TEST_DB=mariadb $(BIN)/python -m pytest -n 2 -q
+
+test-ui:
+	@if [ -f OmniCRM-UI/package.json ]; then cd OmniCRM-UI && npm ci --no-audit --no-fund && npm test; fi
+
+bench: install services
+	$(BIN)/python bench/search.py --customers 100000
+	$(BIN)/python bench/provision.py
+
+# New Alembic revision from the models: make migration MSG="add x"
+migration: install
+	rm -f /tmp/omnicrm-migration.db
+	DATABASE_URL=sqlite:////tmp/omnicrm-migration.db JWT_SECRET=$$($(PYTHON) -c 'print("x"*64)') $(BIN)/alembic upgrade head
+	DATABASE_URL=sqlite:////tmp/omnicrm-migration.db JWT_SECRET=$$($(PYTHON) -c 'print("x"*64)') $(BIN)/alembic revision --autogenerate -m "$(MSG)"
+
+clean:
+	rm -rf $(VENV) OmniCRM-UI/node_modules OmniCRM-UI/dist var

@@ -1,0 +1,68 @@
+"""OmniCRM: one Flask app serving the /crm REST API and the React console."""
+import logging
+from datetime import timedelta
+
+from flask import Flask, jsonify, request, send_from_directory
+from werkzeug.exceptions import HTTPException
+
+from omnicrm import db
+from omnicrm.config import REPO_ROOT, load_config
+
+UI_DIST = REPO_ROOT / "OmniCRM-UI" / "dist"
+
+
+def create_app(config=None, database_url=None):
+    """Build the app from a validated Config (loaded from crm_config.yaml + environment by default)."""
+    config = config or load_config()
+    app = Flask(__name__, static_folder=None)
+    app.config["CRM"] = config
+    app.config["JWT_SECRET_KEY"] = config["jwt_secret"]
+    app.config["JWT_ACCESS_TOKEN_EXPIRES"] = timedelta(minutes=config["security"]["access_token_minutes"])
+    app.config["JWT_REFRESH_TOKEN_EXPIRES"] = timedelta(days=config["security"]["refresh_token_days"])
+    app.config["RESTX_MASK_SWAGGER"] = False
+    app.config["RESTX_ERROR_404_HELP"] = False
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    app.json.sort_keys = False
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    db.init_engine(database_url or config.database_url)
+    from omnicrm.common.shared_state import init_redis
+    init_redis(config["redis"].get("url"))
+
+    from omnicrm.auth.tokens import jwt
+    jwt.init_app(app)
+
+    from omnicrm import models  # noqa: F401 - the whole schema must be mapped before any query
+    from omnicrm.api import api, blueprint, register_namespaces
+    if not api.namespaces[1:]:
+        register_namespaces()
+    app.register_blueprint(blueprint)
+
+    @app.teardown_appcontext
+    def _remove_session(_exc):
+        db.session.remove()
+
+    @app.errorhandler(HTTPException)
+    def _json_errors_for_api(error):
+        if request.path.startswith("/crm"):
+            return jsonify(message=error.description or error.name), error.code
+        return error
+
+    _serve_console(app)
+    return app
+
+
+def _serve_console(app):
+    """The built SPA at /, with client-side routes answered by index.html so reloads work."""
+
+    @app.route("/", defaults={"path": ""})
+    @app.route("/<path:path>")
+    def console(path):
+        if path.startswith("crm/") or path == "crm":
+            return jsonify(message="Not found"), 404
+        if path and (UI_DIST / path).is_file():
+            return send_from_directory(UI_DIST, path)
+        if (UI_DIST / "index.html").is_file():
+            return send_from_directory(UI_DIST, "index.html")
+        return ("OmniCRM API is running. The web console is not built yet: run `make ui`. "
+                "API documentation: /crm/docs"), 200, {"Content-Type": "text/plain"}

@@ -1,0 +1,78 @@
+"""The flask-restx Api under /crm: Swagger UI at /crm/docs, one JSON error shape for every failure."""
+import logging
+
+from flask import Blueprint
+from flask_restx import Api
+from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from omnicrm import db
+from omnicrm.errors import ApiError
+
+log = logging.getLogger(__name__)
+
+blueprint = Blueprint("crm", __name__, url_prefix="/crm")
+api = Api(
+    blueprint,
+    title="OmniCRM API",
+    version="1.0",
+    description="BSS/OSS for mobile and fixed-line operators. Authenticate with `Authorization: Bearer <token>` "
+                "from POST /crm/auth/login, or with an `X-API-KEY` header.",
+    doc="/docs",
+    authorizations={
+        "Bearer": {"type": "apiKey", "in": "header", "name": "Authorization",
+                   "description": "Bearer <token> from POST /crm/auth/login"},
+        "ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-KEY"},
+    },
+    security=["Bearer", "ApiKey"],
+    catch_all_404s=True,
+)
+
+
+@api.errorhandler(ApiError)
+def _api_error(error):
+    db.session.rollback()
+    return error.to_dict(), error.status_code
+
+
+@api.errorhandler(IntegrityError)
+def _integrity_error(error):
+    db.session.rollback()
+    log.info("integrity error: %s", error.orig)
+    return {"message": "The change conflicts with existing data (duplicate or still referenced)."}, 409
+
+
+@api.errorhandler(OperationalError)
+def _database_unavailable(error):
+    db.session.rollback()
+    log.error("database error: %s", error)
+    return {"message": "The database is unavailable, try again shortly."}, 503
+
+
+@api.errorhandler(HTTPException)
+def _http_error(error):
+    body = {"message": getattr(error, "description", None) or error.name}
+    data = getattr(error, "data", None)
+    if isinstance(data, dict) and data.get("errors"):
+        body["errors"] = data["errors"]
+    return body, error.code
+
+
+@api.errorhandler(Exception)
+def _unexpected(error):
+    db.session.rollback()
+    log.exception("unhandled error")
+    return {"message": "Internal server error"}, 500
+
+
+def register_namespaces():
+    """Each domain contributes its namespaces; imported here so the app has one place that wires them."""
+    from omnicrm.auth.api import ns as auth_ns
+    from omnicrm.auth.api_keys_api import ns as api_keys_ns
+    from omnicrm.health import ns as health_ns
+
+    for namespace in (health_ns, auth_ns, api_keys_ns):
+        api.add_namespace(namespace)
+    from omnicrm import domain_namespaces
+    for namespace in domain_namespaces.all_namespaces():
+        api.add_namespace(namespace)

@@ -1,0 +1,125 @@
+"""Resolves the caller of a request: X-API-KEY, then a Bearer JWT, then the IP whitelist (spec 03 §13)."""
+import hashlib
+import hmac
+import ipaddress
+import json
+from datetime import datetime, timezone
+
+from flask import current_app, g, request
+from flask_jwt_extended import decode_token
+from flask_jwt_extended.exceptions import JWTExtendedException
+from jwt import PyJWTError
+from sqlalchemy import select
+
+from omnicrm import db
+from omnicrm.auth.identity import (Identity, first_admin_user, identity_for_user, permissions_of_roles)
+from omnicrm.auth.models import ApiKey, User
+from omnicrm.auth.permissions import canonical
+from omnicrm.auth.tokens import is_revoked
+from omnicrm.db import utcnow
+from omnicrm.errors import Unauthorized
+
+
+def client_ip():
+    """The caller's address; X-Forwarded-For is believed only when it comes through a trusted proxy."""
+    remote = request.remote_addr or "0.0.0.0"
+    proxies = current_app.config["CRM"]["crm"]["trusted_proxies"]
+    if not proxies:
+        return remote
+    hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",") if h.strip()]
+    chain = hops + [remote]
+    for address in reversed(chain):
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return remote
+        if not any(ip in net for net in proxies):
+            return address
+    return chain[0]
+
+
+def _ip_in(address, networks):
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    if ip.version == 6 and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return any(ip in net for net in networks)
+
+
+def hash_api_key(key):
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _from_api_key(key, ip):
+    config_keys = current_app.config["CRM"]["api_keys"]
+    matched = None
+    for configured, spec in config_keys.items():  # compare against all keys: constant time per key
+        if hmac.compare_digest(configured.encode(), key.encode()):
+            matched = (configured, spec)
+    if matched:
+        configured, spec = matched
+        if spec["ips"] is not None and not _ip_in(ip, spec["ips"]):
+            raise Unauthorized(f"API key not allowed from {ip}")
+        label = spec.get("description") or f"{configured[:6]}…"
+        return Identity(kind="api_key", label=f"api_key:{label}", permissions=permissions_of_roles(spec["roles"]),
+                        user=first_admin_user(), roles=list(spec["roles"]))
+    stored = db.session.scalars(select(ApiKey).where(ApiKey.key_hash == hash_api_key(key))).first()
+    if stored is None:
+        raise Unauthorized("Invalid API key")
+    if stored.expiry_date is not None and stored.expiry_date < utcnow():
+        raise Unauthorized("API key expired")
+    stored.last_used = utcnow()
+    db.session.commit()
+    permissions = frozenset(canonical(p) for p in json.loads(stored.permissions or "[]"))
+    return Identity(kind="api_key", label=f"api_key:{stored.name}", permissions=permissions,
+                    user=first_admin_user())
+
+
+def _from_bearer(token):
+    try:
+        data = decode_token(token)
+    except (JWTExtendedException, PyJWTError) as exc:
+        raise Unauthorized(f"Invalid or expired token: {exc}") from None
+    if data.get("type") != "access":
+        raise Unauthorized("An access token is required (this is a refresh token)")
+    if is_revoked(data["jti"]):
+        raise Unauthorized("Token has been revoked")
+    user = db.session.get(User, int(data["sub"]))
+    if user is None or user.deleted or not user.active:
+        raise Unauthorized("User account is not active")
+    issued = datetime.fromtimestamp(data["iat"], timezone.utc).replace(tzinfo=None)
+    if user.tokens_valid_after is not None and issued < user.tokens_valid_after.replace(microsecond=0):
+        raise Unauthorized("Token has been revoked")
+    identity = identity_for_user(user, jti=data["jti"])
+    if data.get("impersonator_id"):
+        identity.label += f" (impersonated by user {data['impersonator_id']})"
+    return identity
+
+
+def _from_whitelist(ip):
+    for entry in current_app.config["CRM"]["ip_whitelist"]:
+        if _ip_in(ip, [entry["network"]]):
+            return Identity(kind="whitelist", label=f"ip:{ip}", permissions=permissions_of_roles(entry["roles"]),
+                            user=first_admin_user(), roles=list(entry["roles"]))
+    return None
+
+
+def authenticate():
+    """Identity of the current request (cached on g), or None for an anonymous caller."""
+    if "identity" in g:
+        return g.identity
+    ip = client_ip()
+    identity = None
+    api_key = request.headers.get("X-API-KEY")
+    auth_header = request.headers.get("Authorization", "")
+    if api_key:
+        identity = _from_api_key(api_key.strip(), ip)
+    elif auth_header.lower().startswith("bearer "):
+        identity = _from_bearer(auth_header[7:].strip())
+    else:
+        identity = _from_whitelist(ip)
+    g.identity = identity
+    g.client_ip = ip
+    return identity

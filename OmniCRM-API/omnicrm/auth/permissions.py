@@ -1,0 +1,108 @@
+"""The permission catalogue (spec 07 §5.8) and the typical roles (spec 07 §5.9).
+
+The catalogue is synchronised into the database by `omnicrm migrate`; roles are seeded once and then belong to the
+operator (editable). Permission names are lower-case `action_resource`; the spec's upper-case spellings
+(`CREATE_PROVISION`, `MANAGE_API_KEYS`, `VIEW_CBC_MESSAGE`) are accepted as aliases.
+"""
+from sqlalchemy import select
+
+from omnicrm.auth.models import Permission, Role
+
+CRUD_RESOURCES = {
+    # resource: (label, has a "view own" scope)
+    "customer": ("customers", True),
+    "customer_site": ("customer sites", True),
+    "customer_contact": ("customer contacts", True),
+    "customer_attribute": ("customer attributes", True),
+    "customer_tag": ("customer tags", True),
+    "customer_service": ("customer services", True),
+    "customer_activity": ("customer activity log", True),
+    "customer_stripe_card": ("customer payment cards", True),
+    "customer_transaction": ("customer transactions", True),
+    "customer_invoice": ("customer invoices", True),
+    "communication": ("communications", True),
+    "inventory": ("inventory items", True),
+    "inventory_template": ("inventory templates", True),
+    "product": ("products", False),
+    "cbc_message": ("cell broadcast messages", False),
+    "provision": ("provisioning jobs", True),
+    "provision_event": ("provisioning events", False),
+}
+
+SPECIAL_PERMISSIONS = {
+    "admin": "Full administration: users, roles, permissions and every protected endpoint",
+    "can_impersonate": "Act temporarily as another user (audited)",
+    "manage_api_keys": "Create, edit, regenerate and revoke API keys",
+    "cgrates_api_access": "View and edit the CGRateS attribute and filter profiles of a service",
+    "view_inventory_secrets": "See secret inventory columns (Ki, OPc, management passwords)",
+}
+
+ALIASES = {"view_service": "view_customer_service", "create_service": "create_customer_service",
+           "update_service": "update_customer_service", "delete_service": "delete_customer_service"}
+
+
+def build_catalogue():
+    """Every permission name with its description, in a stable order."""
+    catalogue = dict(SPECIAL_PERMISSIONS)
+    for resource, (label, has_own) in CRUD_RESOURCES.items():
+        for action in ("view", "create", "update", "delete"):
+            catalogue[f"{action}_{resource}"] = f"{action.capitalize()} {label}"
+        if has_own:
+            catalogue[f"view_own_{resource}"] = f"View own {label} (only the user's own customer)"
+    return catalogue
+
+
+CATALOGUE = build_catalogue()
+
+
+def canonical(name):
+    """Normalise a permission name as written anywhere (spec upper-case spellings, aliases)."""
+    name = name.strip().lower()
+    return ALIASES.get(name, name)
+
+
+def _views(own=False):
+    prefix = "view_own_" if own else "view_"
+    return [p for p in CATALOGUE if p.startswith(prefix) and (own or not p.startswith("view_own_"))]
+
+
+DEFAULT_ROLES = {
+    "admin": ("System administrator: every permission", ["admin", "can_impersonate", "manage_api_keys"]),
+    "Support": ("Customer care: customers, services, provisioning; no money movements",
+                [*_views(), "create_customer", "update_customer", "create_customer_contact",
+                 "update_customer_contact", "create_customer_site", "update_customer_site",
+                 "create_customer_attribute", "update_customer_attribute", "create_customer_tag",
+                 "update_customer_tag", "delete_customer_tag", "update_customer_service",
+                 "create_provision", "create_communication", "can_impersonate"]),
+    "Finance": ("Billing: invoices and transactions, read-only elsewhere",
+                ["view_customer", "view_customer_service", "view_product", "view_customer_invoice",
+                 "create_customer_invoice", "update_customer_invoice", "view_customer_transaction",
+                 "create_customer_transaction", "update_customer_transaction", "view_customer_stripe_card",
+                 "view_customer_activity"]),
+    "Sales": ("Sales and provisioning: onboard customers and sell products",
+              ["view_customer", "create_customer", "update_customer", "view_customer_contact",
+               "create_customer_contact", "update_customer_contact", "view_customer_site", "create_customer_site",
+               "update_customer_site", "view_customer_service", "create_customer_service", "view_product",
+               "view_inventory", "update_inventory", "view_inventory_template", "view_provision",
+               "create_provision", "view_provision_event", "view_customer_transaction",
+               "view_customer_activity"]),
+    "Auditor": ("Read-only: every view permission, nothing else", _views()),
+    "Customer": ("Self-care users: only their own customer's records",
+                 [*_views(own=True), "view_product", "create_provision"]),
+}
+
+
+def sync_catalogue(session):
+    """Insert missing permissions and, on first run, the default roles. Idempotent."""
+    existing = {p.name: p for p in session.scalars(select(Permission))}
+    for name, description in CATALOGUE.items():
+        if name not in existing:
+            existing[name] = Permission(name=name, description=description)
+            session.add(existing[name])
+    session.flush()
+    roles = {r.name for r in session.scalars(select(Role))}
+    for name, (description, permissions) in DEFAULT_ROLES.items():
+        if name not in roles:
+            session.add(Role(name=name, description=description,
+                             permissions=[existing[p] for p in dict.fromkeys(permissions)]))
+    session.flush()

@@ -1,0 +1,193 @@
+"""Login, token refresh, logout and user administration, as plain functions the API and CLI call."""
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, or_, select
+
+from omnicrm import db
+from omnicrm.activity import log as activity
+from omnicrm.auth.identity import effective_permission_names, permissions_of_user
+from omnicrm.auth.models import Role, User
+from omnicrm.auth.passwords import check_password, hash_password, password_problems
+from omnicrm.auth.tokens import issue_tokens, revoke, revoke_encoded
+from omnicrm.common.serialize import iso
+from omnicrm.common.shared_state import hit_counter
+from omnicrm.db import utcnow
+from omnicrm.errors import ApiError, Conflict, NotFound, Unauthorized, ValidationError
+
+INVALID_LOGIN = "Invalid email or password"
+
+
+def _security():
+    return current_app.config["CRM"]["security"]
+
+
+def find_user_by_login(login):
+    login = (login or "").strip().lower()
+    return db.session.scalars(
+        select(User).where(or_(func.lower(User.email) == login, func.lower(User.username) == login))).first()
+
+
+def login(email, password, ip, remember=False):
+    """Check credentials with lockout and rate limit; return the login response body."""
+    limit = _security()["login_rate_limit_per_minute"]
+    if hit_counter(f"omnicrm:login-rate:{ip}", 60) > limit:
+        raise ApiError("Too many login attempts, wait a minute and try again", status_code=429)
+    user = find_user_by_login(email)
+    if user is None or user.deleted:
+        check_password(password or "", None)
+        raise Unauthorized(INVALID_LOGIN)
+    now = utcnow()
+    if user.locked_until is not None and user.locked_until > now:
+        raise ApiError(f"Account locked after repeated failed logins until {iso(user.locked_until)}; "
+                       "reset your password or contact an administrator", status_code=423,
+                       locked_until=iso(user.locked_until))
+    if not check_password(password or "", user.password):
+        user.failed_login_count = (user.failed_login_count or 0) + 1
+        if user.failed_login_count >= _security()["lockout_attempts"]:
+            user.locked_until = now + timedelta(minutes=_security()["lockout_minutes"])
+            user.failed_login_count = 0
+            activity.record("user", user.id, "lockout", f"User {user.email} locked after repeated failed logins",
+                            actor=f"ip:{ip}")
+        db.session.commit()
+        raise Unauthorized(INVALID_LOGIN)
+    if not user.active:
+        raise ApiError("This account is disabled; contact an administrator", status_code=403)
+    user.failed_login_count = 0
+    user.locked_until = None
+    if user.is_2fa_enabled and user.totp_secret:
+        db.session.commit()
+        from flask_jwt_extended import create_access_token
+        pending = create_access_token(identity=str(user.id), additional_claims={"mfa_pending": True},
+                                      expires_delta=timedelta(minutes=5))
+        return {"2fa_required": True, "user_id": user.id, "mfa_token": pending}
+    return complete_login(user, ip, remember)
+
+
+def complete_login(user, ip, remember=False):
+    user.login_count = (user.login_count or 0) + 1
+    user.last_login = utcnow()
+    user.last_login_ip = ip
+    db.session.commit()
+    access, refresh = issue_tokens(user, remember=remember)
+    return {"token": access, "access_token": access, "refresh_token": refresh, **session_info(user)}
+
+
+def session_info(user):
+    permissions = permissions_of_user(user)
+    return {
+        "user": user_to_dict(user),
+        "roles": [r.name for r in user.roles],
+        "permissions": effective_permission_names(permissions),
+        "force_password_change": bool(user.force_password_change),
+    }
+
+
+def refresh(refresh_token):
+    """A new access token (and rotated refresh token) for a valid, unrevoked refresh token."""
+    from flask_jwt_extended import decode_token
+    from omnicrm.auth.tokens import is_revoked
+    try:
+        data = decode_token(refresh_token)
+    except Exception:  # noqa: BLE001 - any decoding failure is an invalid token
+        raise Unauthorized("Invalid or expired refresh token") from None
+    if data.get("type") != "refresh" or is_revoked(data["jti"]):
+        raise Unauthorized("Invalid or expired refresh token")
+    user = db.session.get(User, int(data["sub"]))
+    if user is None or user.deleted or not user.active:
+        raise Unauthorized("User account is not active")
+    revoke_encoded(refresh_token)
+    access, new_refresh = issue_tokens(user)
+    return {"token": access, "access_token": access, "refresh_token": new_refresh, **session_info(user)}
+
+
+def logout(identity, access_expires, refresh_token=None):
+    if identity.token_jti:
+        revoke(identity.token_jti, access_expires)
+    if refresh_token:
+        revoke_encoded(refresh_token)
+
+
+def user_to_dict(user, detail=False):
+    body = {
+        "id": user.id, "username": user.username, "email": user.email, "first_name": user.first_name,
+        "middle_name": user.middle_name, "last_name": user.last_name, "phone_number": user.phone_number,
+        "roles": [r.name for r in user.roles], "active": user.active, "deleted": user.deleted,
+        "deleted_at": iso(user.deleted_at), "email_verified": user.email_verified,
+        "is_2fa_enabled": user.is_2fa_enabled, "login_count": user.login_count,
+        "last_login": iso(user.last_login), "contact_id": user.contact_id,
+        "customer_id": user.contact.customer_id if user.contact else None,
+        "force_password_change": user.force_password_change, "created": iso(user.created),
+    }
+    if detail:
+        body["permissions"] = effective_permission_names(permissions_of_user(user))
+        body["last_login_ip"] = user.last_login_ip
+        body["pending_email"] = user.pending_email
+        body["locked_until"] = iso(user.locked_until)
+    return body
+
+
+def roles_from_text(text):
+    """Roles named in a request: "Support,Finance" or ["Support"]; case-insensitive; 400 on unknown names."""
+    names = text if isinstance(text, list) else [n for n in str(text or "").split(",")]
+    names = [n.strip() for n in names if n and n.strip()]
+    if not names:
+        raise ValidationError("Validation failed", errors={"role": "at least one role is required"})
+    roles = {r.name.lower(): r for r in db.session.scalars(select(Role))}
+    unknown = [n for n in names if n.lower() not in roles]
+    if unknown:
+        raise ValidationError("Validation failed", errors={"role": f"unknown role(s): {', '.join(unknown)}"})
+    return [roles[n.lower()] for n in dict.fromkeys(names)]
+
+
+def check_password_policy(password, field="password"):
+    problem = password_problems(password)
+    if problem:
+        raise ValidationError("Validation failed", errors={field: problem})
+
+
+def create_user(data, roles, contact_id=None, force_password_change=False):
+    if find_user_by_login(data["email"]) or find_user_by_login(data["username"]):
+        raise Conflict("A user with this username or email already exists",
+                       errors={"email": "already in use"})
+    user = User(username=data["username"], email=data["email"].lower(), password=hash_password(data["password"]),
+                first_name=data["first_name"], middle_name=data.get("middle_name"), last_name=data["last_name"],
+                phone_number=data.get("phone_number"), roles=roles, contact_id=contact_id,
+                force_password_change=force_password_change)
+    db.session.add(user)
+    db.session.flush()
+    activity.record("user", user.id, "create", f"User {user.email} created with roles "
+                    f"{', '.join(r.name for r in roles)}")
+    return user
+
+
+def get_user(user_id):
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"User {user_id} not found")
+    return user
+
+
+def soft_delete_user(user):
+    user.deleted = True
+    user.deleted_at = utcnow()
+    user.tokens_valid_after = utcnow()
+    activity.record("user", user.id, "delete", f"User {user.email} deleted (soft)")
+
+
+def restore_user(user):
+    user.deleted = False
+    user.deleted_at = None
+    activity.record("user", user.id, "restore", f"User {user.email} restored")
+
+
+def set_password(user, new_password, force_change=False, reason="changed"):
+    check_password_policy(new_password, "new_password")
+    user.password = hash_password(new_password)
+    user.force_password_change = bool(force_change)
+    user.failed_login_count = 0
+    user.locked_until = None
+    user.tokens_valid_after = utcnow()
+    activity.record("user", user.id, "password", f"Password of {user.email} {reason}")
+
+

@@ -1,0 +1,86 @@
+"""The `omnicrm` command: serve, migrate, create the first admin, seed demo data, show the configuration."""
+import json
+import os
+import sys
+
+import click
+from flask.cli import FlaskGroup, with_appcontext
+
+from omnicrm.config import REPO_ROOT, ConfigError
+
+
+def _create_app():
+    from omnicrm import create_app
+    try:
+        return create_app()
+    except ConfigError as exc:
+        click.echo(f"Configuration error: {exc}", err=True)
+        sys.exit(2)
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main():
+    """OmniCRM management commands (run `omnicrm run` to serve the API and console)."""
+
+
+def run_migrations(database_url=None):
+    """Bring the schema to the newest Alembic revision and synchronise the permission catalogue."""
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+
+    from omnicrm import db
+    from omnicrm.auth.permissions import sync_catalogue
+
+    alembic_cfg = AlembicConfig(str(REPO_ROOT / "alembic.ini"))
+    alembic_cfg.set_main_option("script_location", str(REPO_ROOT / "migrations"))
+    if database_url:
+        alembic_cfg.attributes["database_url"] = database_url
+    command.upgrade(alembic_cfg, "head")
+    sync_catalogue(db.session)
+    db.session.commit()
+
+
+@main.command("migrate")
+@with_appcontext
+def migrate_command():
+    """Create or upgrade the database schema and sync permissions and default roles."""
+    from flask import current_app
+    run_migrations(current_app.config["CRM"].database_url)
+    click.echo("Database is up to date.")
+
+
+@main.command("create-admin")
+@click.option("--email", default=lambda: os.environ.get("OMNICRM_ADMIN_EMAIL", "admin@omnicrm.local"))
+@click.option("--password", default=lambda: os.environ.get("OMNICRM_ADMIN_PASSWORD", "Admin123!"))
+@click.option("--username", default=None)
+@with_appcontext
+def create_admin_command(email, password, username):
+    """Create the first administrator (or reset its password when it exists)."""
+    from omnicrm.seed import ensure_admin
+    user, created = ensure_admin(email, password, username)
+    click.echo(f"{'Created' if created else 'Updated'} admin {user.email}")
+
+
+@main.command("seed-demo")
+@with_appcontext
+def seed_demo_command():
+    """Load the demo telecom catalogue, inventory and customers (idempotent)."""
+    from omnicrm.seed import seed_demo
+    summary = seed_demo()
+    click.echo("Demo data: " + ", ".join(f"{k}={v}" for k, v in summary.items()))
+
+
+@main.command("show-config")
+@with_appcontext
+def show_config_command():
+    """Print the effective configuration with secrets masked."""
+    from flask import current_app
+    config = current_app.config["CRM"]
+    view = config.public_view()
+    view["database_url"] = config.database_url.split("@")[-1] if "@" in config.database_url \
+        else config.database_url
+    click.echo(json.dumps(view, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()

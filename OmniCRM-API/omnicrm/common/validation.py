@@ -1,0 +1,169 @@
+"""Input checking that collects every field error before answering 400, so nothing is half-written."""
+import re
+from datetime import date, datetime, time, timezone
+from decimal import Decimal, InvalidOperation
+
+from flask import request
+
+from omnicrm.errors import ValidationError
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def json_body():
+    """The request body as a JSON object, or 400."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ValidationError("The request body must be a JSON object")
+    return data
+
+
+class Checker:
+    """Collects field errors; `done()` raises one ValidationError listing them all."""
+
+    def __init__(self, data):
+        self.data = data
+        self.errors = {}
+        self.values = {}
+
+    def error(self, name, message):
+        self.errors.setdefault(name, message)
+
+    def reject_unknown(self, allowed, read_only=()):
+        for name in self.data:
+            if name in read_only:
+                self.error(name, "is read-only")
+            elif name not in allowed:
+                self.error(name, "is not a known field")
+
+    def _get(self, name, required, default):
+        if name not in self.data or self.data[name] in (None, ""):
+            if required:
+                self.error(name, "is required")
+            return None, False
+        return self.data[name], True
+
+    def string(self, name, required=False, max_length=255, choices=None, pattern=None, default=None):
+        raw, present = self._get(name, required, default)
+        if not present:
+            if name in self.data and not required:
+                self.values[name] = None
+            return None
+        if not isinstance(raw, (str, int, float)) or isinstance(raw, bool):
+            self.error(name, "must be text")
+            return None
+        value = str(raw).strip()
+        if max_length and len(value) > max_length:
+            self.error(name, f"must be at most {max_length} characters")
+        if choices and value not in choices:
+            self.error(name, f"must be one of: {', '.join(choices)}")
+        if pattern and not re.fullmatch(pattern, value):
+            self.error(name, "has an invalid format")
+        self.values[name] = value
+        return value
+
+    def email(self, name, required=False):
+        value = self.string(name, required=required)
+        if value is not None and not EMAIL_RE.match(value):
+            self.error(name, "must be a valid e-mail address")
+        return value
+
+    def boolean(self, name, required=False):
+        raw, present = self._get(name, required, None)
+        if not present:
+            return None
+        if isinstance(raw, bool):
+            value = raw
+        elif str(raw).lower() in ("true", "1", "yes"):
+            value = True
+        elif str(raw).lower() in ("false", "0", "no"):
+            value = False
+        else:
+            self.error(name, "must be true or false")
+            return None
+        self.values[name] = value
+        return value
+
+    def integer(self, name, required=False, minimum=None, maximum=None):
+        raw, present = self._get(name, required, None)
+        if not present:
+            if name in self.data and not required:
+                self.values[name] = None
+            return None
+        if isinstance(raw, bool):
+            self.error(name, "must be a whole number")
+            return None
+        try:
+            value = int(str(raw))
+        except ValueError:
+            self.error(name, "must be a whole number")
+            return None
+        if minimum is not None and value < minimum or maximum is not None and value > maximum:
+            self.error(name, f"must be between {minimum} and {maximum}")
+        self.values[name] = value
+        return value
+
+    def decimal(self, name, required=False, minimum=None, maximum=None):
+        raw, present = self._get(name, required, None)
+        if not present:
+            if name in self.data and not required:
+                self.values[name] = None
+            return None
+        if isinstance(raw, bool):
+            self.error(name, "must be a number")
+            return None
+        try:
+            value = Decimal(str(raw))
+        except InvalidOperation:
+            self.error(name, "must be a number")
+            return None
+        if not value.is_finite():
+            self.error(name, "must be a number")
+            return None
+        if minimum is not None and value < minimum:
+            self.error(name, f"must be at least {minimum}")
+        if maximum is not None and value > maximum:
+            self.error(name, f"must be at most {maximum}")
+        self.values[name] = value
+        return value
+
+    def datetime(self, name, required=False, end_of_day=False):
+        raw, present = self._get(name, required, None)
+        if not present:
+            if name in self.data and not required:
+                self.values[name] = None
+            return None
+        value = parse_datetime(raw, end_of_day=end_of_day)
+        if value is None:
+            self.error(name, "must be a date (YYYY-MM-DD) or date-time (ISO 8601)")
+            return None
+        self.values[name] = value
+        return value
+
+    def done(self, message="Validation failed"):
+        if self.errors:
+            raise ValidationError(message, errors=self.errors)
+        return self.values
+
+
+def parse_datetime(raw, end_of_day=False):
+    """ISO 8601 date or date-time (or 'YYYY-MM-DD HH:MM:SS') to naive UTC; None when unreadable."""
+    if isinstance(raw, datetime):
+        value = raw
+    elif isinstance(raw, date):
+        value = datetime.combine(raw, time.max.replace(microsecond=0) if end_of_day else time.min)
+    elif isinstance(raw, str):
+        text = raw.strip().replace("Z", "+00:00")
+        try:
+            if len(text) == 10:
+                day = date.fromisoformat(text)
+                value = datetime.combine(day, time(23, 59, 59) if end_of_day else time.min)
+            else:
+                value = datetime.fromisoformat(text)
+        except ValueError:
+            return None
+    else:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value

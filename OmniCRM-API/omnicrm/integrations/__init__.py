@@ -1,0 +1,1 @@
+"""Small clients for the systems OmniCRM talks to: CGRateS, Mailjet, Stripe, Google Maps."""

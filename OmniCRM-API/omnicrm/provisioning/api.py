@@ -1,0 +1,3 @@
+"""API namespaces of the provisioning domain (registered through omnicrm.domain_namespaces)."""
+
+namespaces = []

@@ -1,0 +1,68 @@
+/**
+ * The logged-in session as the login response gives it. "Remember me" keeps it in localStorage (it survives
+ * closing the browser, for the refresh token's 30 days); otherwise sessionStorage (gone with the tab).
+ */
+export interface SessionUser {
+  id: number;
+  username: string;
+  email: string;
+  first_name: string;
+  middle_name?: string | null;
+  last_name: string;
+  phone_number?: string | null;
+  roles: string[];
+  contact_id?: number | null;
+  customer_id?: number | null;
+  force_password_change?: boolean;
+}
+
+export interface Session {
+  token: string;
+  refresh_token: string;
+  user: SessionUser;
+  roles: string[];
+  permissions: string[];
+  force_password_change: boolean;
+  remember: boolean;
+}
+
+export interface SessionStore {
+  get(): Session | null;
+  set(session: Session | null): void;
+  subscribe(listener: (session: Session | null) => void): () => void;
+}
+
+const KEY = "omnicrm.session";
+
+function read(storage: Storage | undefined): Session | null {
+  try {
+    const raw = storage?.getItem(KEY);
+    return raw ? (JSON.parse(raw) as Session) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function createSessionStore(local?: Storage, tab?: Storage): SessionStore {
+  let current: Session | null = read(local) ?? read(tab);
+  const listeners = new Set<(session: Session | null) => void>();
+  return {
+    get: () => current,
+    set(session) {
+      current = session;
+      local?.removeItem(KEY);
+      tab?.removeItem(KEY);
+      if (session) (session.remember ? local : tab)?.setItem(KEY, JSON.stringify(session));
+      listeners.forEach((listener) => listener(session));
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
+export const sessionStore = createSessionStore(
+  typeof localStorage === "undefined" ? undefined : localStorage,
+  typeof sessionStorage === "undefined" ? undefined : sessionStorage,
+);

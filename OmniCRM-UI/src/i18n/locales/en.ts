@@ -1,0 +1,68 @@
+/** English: the reference set. Every other language has the same keys (Spanish completely, the rest fall back). */
+const en = {
+  language: { en: "English", sp: "Español", ar: "العربية", ch: "中文", fr: "Français", gr: "Ελληνικά", it: "Italiano", ru: "Русский" },
+  common: {
+    save: "Save", saveChanges: "Save changes", cancel: "Cancel", close: "Close", create: "Create", edit: "Edit",
+    delete: "Delete", restore: "Restore", view: "View", back: "Back", retry: "Try again", loading: "Loading…",
+    search: "Search", actions: "Actions", yes: "Yes", no: "No", none: "None", all: "All", confirm: "Confirm",
+    required: "Required", invalidEmail: "Enter a valid email address", saved: "Saved", deleted: "Deleted",
+    restored: "Restored", noResults: "Nothing to show", rowsPerPage: "Rows per page",
+    showing: "Showing {{from}}-{{to}} of {{total}}", comingSoon: "This section is not available yet.",
+    errorTitle: "Something went wrong", notFound: "Page not found", notFoundText: "The page you asked for does not exist.",
+    forbidden: "You do not have permission to see this page.", home: "Go to the start page",
+    status: "Status", name: "Name", email: "Email", phone: "Phone", id: "ID", created: "Created",
+  },
+  auth: {
+    title: "Sign in", subtitle: "Sign in to continue to {{portal}}", email: "Email address", password: "Password",
+    showPassword: "Show password", hidePassword: "Hide password", rememberMe: "Remember me for 30 days",
+    signIn: "Sign in", forgot: "Forgot your password?", invalid: "Invalid email or password",
+    forgotHelp: "Ask an administrator to reset your password.", logout: "Log out", loggedOut: "You have been logged out.",
+    sessionExpired: "Your session has expired. Please log in again.",
+    twoFactorUnsupported: "This account uses two-factor authentication, which this console does not support yet.",
+    changePassword: "Change password", mustChange: "You must set a new password before you continue.",
+    currentPassword: "Current password", newPassword: "New password", confirmPassword: "Confirm new password",
+    mismatch: "The passwords do not match", tooShort: "At least {{count}} characters",
+    passwordChanged: "Your password has been changed.",
+  },
+  nav: {
+    customers: "Customers", services: "Services", products: "Products", inventory: "Inventory",
+    provisioning: "Provisioning", users: "Users & roles", settings: "User settings", webApps: "Web apps",
+    alerts: "Alerts", noAlerts: "No pending alerts", language: "Language", darkMode: "Toggle dark mode",
+    menu: "Open menu", faqs: "FAQs", support: "Support",
+  },
+  search: {
+    placeholder: "Search customers, contacts, services, sites, inventory…", includeClosed: "Include closed accounts",
+    noResults: "No results for “{{term}}”", customerId: "Customer ID: {{id}}", hint: "Type at least 2 characters",
+    type: { customer: "Customer", contact: "Contact", site: "Site", inventory: "Inventory", service: "Service" },
+    showing: "Showing results {{from}}-{{to}} of {{total}}",
+  },
+  customers: {
+    title: "Customers", new: "New customer", searchPlaceholder: "Search by name or ID", name: "Customer name",
+    status: "Status", accountType: "Account type", paymentType: "Payment type", created: "Created",
+    deleteTitle: "Delete customer", deleteConfirm: "Delete {{name}}? The customer and its data are archived and can be restored.",
+    deleteSelected: "Delete selected ({{count}})", selected: "{{count}} selected", created_ok: "Customer created",
+    updated_ok: "Customer updated", notes: "Notes", taxId: "Tax identifier", statusFilter: "Status",
+    tabs: { overview: "Overview", contacts: "Contacts", sites: "Sites", services: "Services", attributes: "Attributes", tags: "Tags", activity: "Activity" },
+    contactsEmpty: "No contacts yet.", sitesEmpty: "No sites yet.", plusCode: "Plus Code",
+    statuses: { Open: "Open", Suspended: "Suspended", Closed: "Closed", Archived: "Archived" },
+    accountTypes: { Individual: "Individual", Business: "Business" },
+    paymentTypes: { prepaid: "Prepaid", postpaid: "Postpaid" },
+  },
+  users: {
+    title: "Users", new: "New user", username: "Username", firstName: "First name", middleName: "Middle name",
+    lastName: "Last name", phone: "Phone number", roles: "Roles", active: "Active", lastLogin: "Last login",
+    never: "Never", showDeleted: "Show deleted users", deleted: "Deleted", password: "Password",
+    forceChange: "Must change the password at next login", editTitle: "Edit user",
+    deleteTitle: "Delete user", deleteConfirm: "Are you sure you want to delete: {{name}} ({{email}})? The user can no longer log in. Customer data and transactions will NOT be deleted. The account can be restored later.",
+    created_ok: "User {{email}} created", updated_ok: "User {{email}} updated", deleted_ok: "User {{email}} deleted",
+    restored_ok: "User {{email}} restored", resetPassword: "Reset password",
+    resetConfirm: "Set a temporary password for {{name}} ({{email}}). The user must change it at next login.",
+    tempPassword: "Temporary password", resetDone: "Temporary password for {{name}}: give it to the user through a secure channel, never by email.",
+    copy: "Copy password", copied: "Copied", twoFactor: "2FA", rolesTab: "Roles", usersTab: "Users",
+    roleName: "Role", description: "Description", permissions: "Permissions", rolesHelp: "Roles group permissions; a user's permissions are those of all its roles.",
+    searchPlaceholder: "Search by name, email, username or phone",
+  },
+};
+
+export type Translation = typeof en;
+export default en;

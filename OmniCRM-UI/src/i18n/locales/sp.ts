@@ -1,0 +1,68 @@
+import type { Translation } from "./en";
+
+const sp: Translation = {
+  language: { en: "English", sp: "Español", ar: "العربية", ch: "中文", fr: "Français", gr: "Ελληνικά", it: "Italiano", ru: "Русский" },
+  common: {
+    save: "Guardar", saveChanges: "Guardar cambios", cancel: "Cancelar", close: "Cerrar", create: "Crear", edit: "Editar",
+    delete: "Eliminar", restore: "Restaurar", view: "Ver", back: "Volver", retry: "Reintentar", loading: "Cargando…",
+    search: "Buscar", actions: "Acciones", yes: "Sí", no: "No", none: "Ninguno", all: "Todos", confirm: "Confirmar",
+    required: "Obligatorio", invalidEmail: "Introduzca un correo electrónico válido", saved: "Guardado", deleted: "Eliminado",
+    restored: "Restaurado", noResults: "No hay nada que mostrar", rowsPerPage: "Filas por página",
+    showing: "Mostrando {{from}}-{{to}} de {{total}}", comingSoon: "Esta sección aún no está disponible.",
+    errorTitle: "Algo salió mal", notFound: "Página no encontrada", notFoundText: "La página solicitada no existe.",
+    forbidden: "No tiene permiso para ver esta página.", home: "Ir a la página de inicio",
+    status: "Estado", name: "Nombre", email: "Correo electrónico", phone: "Teléfono", id: "ID", created: "Creado",
+  },
+  auth: {
+    title: "Iniciar sesión", subtitle: "Inicie sesión para continuar en {{portal}}", email: "Correo electrónico", password: "Contraseña",
+    showPassword: "Mostrar contraseña", hidePassword: "Ocultar contraseña", rememberMe: "Recordarme por 30 días",
+    signIn: "Iniciar sesión", forgot: "¿Olvidó su contraseña?", invalid: "Correo electrónico o contraseña inválidos",
+    forgotHelp: "Pida a un administrador que restablezca su contraseña.", logout: "Cerrar sesión", loggedOut: "Ha cerrado la sesión.",
+    sessionExpired: "Su sesión ha caducado. Inicie sesión de nuevo.",
+    twoFactorUnsupported: "Esta cuenta usa autenticación de dos factores, que esta consola aún no admite.",
+    changePassword: "Cambiar contraseña", mustChange: "Debe establecer una nueva contraseña antes de continuar.",
+    currentPassword: "Contraseña actual", newPassword: "Nueva contraseña", confirmPassword: "Confirmar nueva contraseña",
+    mismatch: "Las contraseñas no coinciden", tooShort: "Al menos {{count}} caracteres",
+    passwordChanged: "Su contraseña ha sido cambiada.",
+  },
+  nav: {
+    customers: "Clientes", services: "Servicios", products: "Productos", inventory: "Inventario",
+    provisioning: "Aprovisionamiento", users: "Usuarios y roles", settings: "Configuración de usuario", webApps: "Aplicaciones web",
+    alerts: "Alertas", noAlerts: "No hay alertas pendientes", language: "Idioma", darkMode: "Cambiar modo oscuro",
+    menu: "Abrir menú", faqs: "Preguntas frecuentes", support: "Soporte",
+  },
+  search: {
+    placeholder: "Buscar clientes, contactos, servicios, sitios, inventario…", includeClosed: "Incluir cuentas cerradas",
+    noResults: "Sin resultados para «{{term}}»", customerId: "ID de Cliente: {{id}}", hint: "Escriba al menos 2 caracteres",
+    type: { customer: "Cliente", contact: "Contacto", site: "Sitio", inventory: "Inventario", service: "Servicio" },
+    showing: "Mostrando resultados {{from}}-{{to}} de {{total}}",
+  },
+  customers: {
+    title: "Clientes", new: "Nuevo cliente", searchPlaceholder: "Buscar por nombre o ID", name: "Nombre del cliente",
+    status: "Estado", accountType: "Tipo de cuenta", paymentType: "Tipo de pago", created: "Creado",
+    deleteTitle: "Eliminar cliente", deleteConfirm: "¿Eliminar {{name}}? El cliente y sus datos se archivan y pueden restaurarse.",
+    deleteSelected: "Eliminar seleccionados ({{count}})", selected: "{{count}} seleccionados", created_ok: "Cliente creado",
+    updated_ok: "Cliente actualizado", notes: "Notas", taxId: "Identificador fiscal", statusFilter: "Estado",
+    tabs: { overview: "Resumen", contacts: "Contactos", sites: "Sitios", services: "Servicios", attributes: "Atributos", tags: "Etiquetas", activity: "Actividad" },
+    contactsEmpty: "Aún no hay contactos.", sitesEmpty: "Aún no hay sitios.", plusCode: "Código Plus",
+    statuses: { Open: "Abierto", Suspended: "Suspendido", Closed: "Cerrado", Archived: "Archivado" },
+    accountTypes: { Individual: "Particular", Business: "Empresa" },
+    paymentTypes: { prepaid: "Prepago", postpaid: "Pospago" },
+  },
+  users: {
+    title: "Usuarios", new: "Nuevo usuario", username: "Nombre de usuario", firstName: "Nombre", middleName: "Segundo nombre",
+    lastName: "Apellido", phone: "Número de teléfono", roles: "Roles", active: "Activo", lastLogin: "Último acceso",
+    never: "Nunca", showDeleted: "Mostrar usuarios eliminados", deleted: "Eliminado", password: "Contraseña",
+    forceChange: "Debe cambiar la contraseña en el próximo inicio de sesión", editTitle: "Editar usuario",
+    deleteTitle: "Eliminar usuario", deleteConfirm: "¿Está seguro de que desea eliminar: {{name}} ({{email}})? El usuario ya no podrá iniciar sesión. Los datos y transacciones de clientes NO se eliminarán. La cuenta puede restaurarse más tarde.",
+    created_ok: "Usuario {{email}} creado", updated_ok: "Usuario {{email}} actualizado", deleted_ok: "Usuario {{email}} eliminado",
+    restored_ok: "Usuario {{email}} restaurado", resetPassword: "Restablecer contraseña",
+    resetConfirm: "Establecer una contraseña temporal para {{name}} ({{email}}). El usuario deberá cambiarla en el próximo inicio de sesión.",
+    tempPassword: "Contraseña temporal", resetDone: "Contraseña temporal para {{name}}: entréguela al usuario por un canal seguro, nunca por correo electrónico.",
+    copy: "Copiar contraseña", copied: "Copiada", twoFactor: "2FA", rolesTab: "Roles", usersTab: "Usuarios",
+    roleName: "Rol", description: "Descripción", permissions: "Permisos", rolesHelp: "Los roles agrupan permisos; los permisos de un usuario son los de todos sus roles.",
+    searchPlaceholder: "Buscar por nombre, correo, usuario o teléfono",
+  },
+};
+
+export default sp;
