@@ -15,7 +15,7 @@ from omnicrm.config import load_config
 from omnicrm.db import Base
 from omnicrm.seed import ensure_admin
 
-# pytest_plugins = ["tests.fixtures.cgrates"]  # enabled once the simulator fixture lands
+pytest_plugins = ["tests.fixtures.cgrates"]
 
 TEST_JWT_SECRET = "t" * 64
 ADMIN_EMAIL = "admin@example.com"
@@ -35,11 +35,12 @@ def make_config(**extra):
 
 
 def _mariadb_database(name):
-    user_host = MARIADB_SERVER
-    user, host_port = user_host.split("@")
+    """A server connection (to create/drop `name`) and the SQLAlchemy URL of that database."""
+    user, host_port = MARIADB_SERVER.split("@")
     host, port = host_port.split(":")
-    conn = pymysql.connect(host=host, port=int(port), user=user, password=os.environ.get("OMNICRM_TEST_MARIADB_PASSWORD", ""))
-    return conn, f"mysql+pymysql://{user}:{os.environ.get('OMNICRM_TEST_MARIADB_PASSWORD', '')}@{host}:{port}/{name}?charset=utf8mb4"
+    password = os.environ.get("OMNICRM_TEST_MARIADB_PASSWORD", "")
+    conn = pymysql.connect(host=host, port=int(port), user=user, password=password)
+    return conn, f"mysql+pymysql://{user}:{password}@{host}:{port}/{name}?charset=utf8mb4"
 
 
 @pytest.fixture(scope="session")

@@ -69,9 +69,11 @@ def register_namespaces():
     """Each domain contributes its namespaces; imported here so the app has one place that wires them."""
     from omnicrm.auth.api import ns as auth_ns
     from omnicrm.auth.api_keys_api import ns as api_keys_ns
+    from omnicrm.auth import password_api  # noqa: F401 - adds the password routes to auth_ns
+    from omnicrm.auth.twofa_api import ns as twofa_ns
     from omnicrm.health import ns as health_ns
 
-    for namespace in (health_ns, auth_ns, api_keys_ns):
+    for namespace in (health_ns, auth_ns, api_keys_ns, twofa_ns):
         api.add_namespace(namespace)
     from omnicrm import domain_namespaces
     for namespace in domain_namespaces.all_namespaces():

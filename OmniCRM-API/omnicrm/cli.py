@@ -70,6 +70,15 @@ def seed_demo_command():
     click.echo("Demo data: " + ", ".join(f"{k}={v}" for k, v in summary.items()))
 
 
+@main.command("worker")
+@click.option("--burst", is_flag=True, help="Run the queued jobs, then exit")
+@with_appcontext
+def worker_command(burst):
+    """Run provisioning jobs from the Redis queue (start any number, on any machine)."""
+    from omnicrm.provisioning.worker import run_worker
+    run_worker(burst=burst)
+
+
 @main.command("show-config")
 @with_appcontext
 def show_config_command():

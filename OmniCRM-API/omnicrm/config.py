@@ -194,7 +194,7 @@ def validate(config):
     secret = config.get("jwt_secret")
     if not isinstance(secret, str) or len(secret) < 64:
         raise ConfigError("jwt_secret", "must be a random string of at least 64 characters (set JWT_SECRET; "
-                                        "generate one with: python3 -c \"import secrets; print(secrets.token_hex(32))\")")
+                                        "generate one: python3 -c \"import secrets; print(secrets.token_hex(32))\")")
 
     types = config["service_types"]
     if not isinstance(types, list) or not types or not all(isinstance(t, str) and t for t in types):

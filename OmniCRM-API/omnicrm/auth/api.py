@@ -8,13 +8,13 @@ from sqlalchemy import func, or_, select
 from omnicrm import db
 from omnicrm.activity import log as activity
 from omnicrm.auth import service
-from omnicrm.auth.authenticate import authenticate, client_ip
+from omnicrm.auth.authenticate import client_ip
 from omnicrm.auth.models import Permission, Role, User, user_roles
 from omnicrm.auth.passwords import check_password
 from omnicrm.auth.rbac import authenticated, public, requires
 from omnicrm.common.listing import list_parser, paginate, parse_list_params
 from omnicrm.common.validation import Checker, json_body
-from omnicrm.errors import Conflict, NotFound, Unauthorized, ValidationError
+from omnicrm.errors import Conflict, NotFound, ValidationError
 
 ns = Namespace("auth", description="Authentication, users, roles and permissions", path="/auth")
 
@@ -170,10 +170,6 @@ class ChangePassword(Resource):
         return service.complete_login(user, client_ip())
 
 
-def _users_query():
-    return select(User)
-
-
 USER_SORTABLE = {"id": User.id, "username": User.username, "email": User.email, "first_name": User.first_name,
                  "last_name": User.last_name, "created": User.created, "last_login": User.last_login}
 
@@ -194,7 +190,7 @@ USER_FILTERS = {
 
 def _list_users(include_deleted_default):
     params = parse_list_params()
-    stmt = _users_query()
+    stmt = select(User)
     if "deleted" not in params.filters and not include_deleted_default:
         stmt = stmt.where(User.deleted.is_(False))
     return paginate(stmt, params, sortable=USER_SORTABLE, default_sort="id", serialize=service.user_to_dict,

@@ -84,6 +84,8 @@ def _from_bearer(token):
         raise Unauthorized(f"Invalid or expired token: {exc}") from None
     if data.get("type") != "access":
         raise Unauthorized("An access token is required (this is a refresh token)")
+    if data.get("mfa_pending"):
+        raise Unauthorized("Two-factor verification required: POST /crm/2fa/verify/user/{user_id}")
     if is_revoked(data["jti"]):
         raise Unauthorized("Token has been revoked")
     user = db.session.get(User, int(data["sub"]))

@@ -50,6 +50,9 @@ def login(email, password, ip, remember=False):
             activity.record("user", user.id, "lockout", f"User {user.email} locked after repeated failed logins",
                             actor=f"ip:{ip}")
         db.session.commit()
+        if user.locked_until is not None and user.locked_until > now:  # locked by this attempt
+            from omnicrm.auth.password_reset import notify_lockout
+            notify_lockout(user, ip)
         raise Unauthorized(INVALID_LOGIN)
     if not user.active:
         raise ApiError("This account is disabled; contact an administrator", status_code=403)

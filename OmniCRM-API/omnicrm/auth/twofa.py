@@ -95,10 +95,9 @@ def check_totp(user, code):
     if len(code) != TOTP_DIGITS or not code.isdigit() or not user.totp_secret:
         return False
     totp = pyotp.TOTP(decrypt_secret(user))
-    now = int(time.time())
-    for offset in range(-VALID_WINDOW, VALID_WINDOW + 1):
-        if hmac.compare_digest(totp.at(now, offset), code):
-            step = now // totp.interval + offset
+    current = totp.timecode(time.time())
+    for step in range(current - VALID_WINDOW, current + VALID_WINDOW + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
             return hit_counter(f"omnicrm:totp-used:{user.id}:{step}", 30 * (2 * VALID_WINDOW + 2)) == 1
     return False
 

@@ -1,5 +1,6 @@
 """Transactions, invoices and the invoice PDF cache (spec 07 §2, §4; spec 02 §2.7)."""
 from sqlalchemy import Boolean, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column
 
 from omnicrm.db import Base, Money, UTCDateTime, utcnow
@@ -53,7 +54,7 @@ class InvoicePdfCache(Base):
     __tablename__ = "Invoice_PDF_Cache"
     id: Mapped[int] = mapped_column(primary_key=True)
     invoice_id: Mapped[int] = mapped_column(ForeignKey("Invoice.invoice_id", ondelete="CASCADE"), unique=True)
-    pdf_data: Mapped[str] = mapped_column(Text().with_variant(Text(length=2**32 - 1), "mysql"))  # Base64
+    pdf_data: Mapped[str] = mapped_column(Text().with_variant(mysql.LONGTEXT(), "mysql"))  # Base64
     filename: Mapped[str] = mapped_column(String(255))
     content_hash: Mapped[str] = mapped_column(String(64))
     file_size: Mapped[int] = mapped_column(Integer, default=0)

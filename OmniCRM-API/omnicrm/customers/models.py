@@ -127,3 +127,6 @@ class CustomerCount(Base):
     customer_account_type: Mapped[str] = mapped_column(String(20), primary_key=True)
     customer_payment_type: Mapped[str] = mapped_column(String(20), primary_key=True)
     customers: Mapped[int] = mapped_column(Integer, default=0)
+
+
+from omnicrm.customers import counts  # noqa: E402,F401 - registers the Customer_Count maintenance

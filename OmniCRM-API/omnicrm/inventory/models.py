@@ -49,6 +49,7 @@ class Inventory(Base):
                                                    index=True)
     item_location: Mapped[str | None] = mapped_column(String(255), index=True)
     item_state: Mapped[str] = mapped_column(String(30), default="New", index=True)
+    itemtext1: Mapped[str] = mapped_column(String(255), index=True)  # the primary identifier (ICCID, MSISDN, MAC)
     wholesale_cost = mapped_column(Money(), default=0)
     retail_cost = mapped_column(Money(), default=0)
     sold_date = mapped_column(UTCDateTime)
@@ -74,7 +75,6 @@ class Inventory(Base):
     template = relationship(InventoryTemplate, lazy="joined")
 
 
-Inventory.itemtext1 = mapped_column(String(255), index=True)
 for _i in range(2, 21):
     # Secret values are stored as Fernet tokens (~140 characters for a 32-hex-digit Ki).
     setattr(Inventory, f"itemtext{_i}", mapped_column(String(255)))

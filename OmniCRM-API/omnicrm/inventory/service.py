@@ -108,7 +108,7 @@ def _check_template(data, template=None):
 
 def create_template(data):
     values = _check_template(data)
-    template = InventoryTemplate(secret_fields=[], **values)
+    template = InventoryTemplate(**{"secret_fields": [], **values})
     db.session.add(template)
     db.session.flush()
     activity.record("inventory_template", template.inventory_template_id, "create",
@@ -231,10 +231,12 @@ def _resolve_template(check, data, item):
     return template
 
 
-def check_item_fields(check, data, template, creating):
-    """Validate the plain (non-ownership) fields of an item; shared by the API and the CSV import."""
-    labels = template_labels(template) if template else {}
-    secret_fields = set(template.secret_fields or []) if template else set()
+def check_item_fields(check, data, template, creating, labels=None, secret_fields=None):
+    """Validate the plain (non-ownership) fields of an item; shared by the API and the CSV import (which passes
+    the template's labels and secret fields once instead of per row)."""
+    labels = labels if labels is not None else (template_labels(template) if template else {})
+    if secret_fields is None:
+        secret_fields = set(template.secret_fields or []) if template else set()
     for name in ITEMTEXT_FIELDS:
         if name not in data:
             continue
@@ -245,15 +247,23 @@ def check_item_fields(check, data, template, creating):
             check.error(name, f"a secret value must be at most {secrets.MAX_SECRET_LENGTH} characters")
     if creating and not data.get("itemtext1"):
         check.error("itemtext1", "is required")
-    check.string("item_state", choices=ITEM_STATES, max_length=30)
-    check.decimal("wholesale_cost", minimum=0)
-    check.decimal("retail_cost", minimum=0)
-    check.datetime("sold_date")
-    check.decimal("latitude", minimum=-90, maximum=90)
-    check.decimal("longitude", minimum=-180, maximum=180)
+    present = data.keys()
+    if "item_state" in present:
+        check.string("item_state", choices=ITEM_STATES, max_length=30)
+    for name in ("wholesale_cost", "retail_cost"):
+        if name in present:
+            check.decimal(name, minimum=0)
+    if "sold_date" in present:
+        check.datetime("sold_date")
+    if "latitude" in present:
+        check.decimal("latitude", minimum=-90, maximum=90)
+    if "longitude" in present:
+        check.decimal("longitude", minimum=-180, maximum=180)
     for name, length in TEXT_FIELDS.items():
-        check.string(name, max_length=length)
-    check.string("management_password", max_length=500)
+        if name in present:
+            check.string(name, max_length=length)
+    if "management_password" in present:
+        check.string("management_password", max_length=500)
 
 
 def _check_item(data, item=None):
@@ -296,18 +306,17 @@ def _store_secrets(item, template, values):
         setattr(item, name, value)
 
 
-def _loggable(item, template):
-    """Snapshot with every secret replaced by "***" so the activity log never holds one."""
-    snap = activity.snapshot(item)
-    for name in set(template.secret_fields or []) | {"management_password"}:
-        snap[name] = secrets.mask(snap.get(name))
-    return snap
+def _loggable(item):
+    """Snapshot for the activity log; secrets stay as their stored tokens here and are masked by `_changes`."""
+    return activity.snapshot(item)
 
 
 def _changes(before, after, template):
+    """What changed, with every secret (template secret fields, management_password) shown only as "***"."""
     changes = activity.diff(before, after)
-    for name in set(template.secret_fields or []) & set(changes):
-        changes[name] = {"before": "***", "after": "***"}
+    changes.pop("last_modified", None)
+    for name in (set(template.secret_fields or []) | {"management_password"}) & set(changes):
+        changes[name] = {"before": secrets.mask(before.get(name)), "after": secrets.mask(after.get(name))}
     return changes
 
 
@@ -347,7 +356,7 @@ def _check_state_invariant(state, customer_id, service_id):
 def update_item(item, data):
     """Partial update. Ownership changes (customer_id/service_id) go through `_change_owner`, which is atomic."""
     template, values = _check_item(data, item)
-    before = _loggable(item, template)
+    before = _loggable(item)
     owner_keys = {"customer_id", "service_id"} & set(values)
     if owner_keys or "item_state" in values:
         customer_id = values.pop("customer_id", item.customer_id)
@@ -357,7 +366,7 @@ def update_item(item, data):
                       sold_date=values.pop("sold_date", None))
     _store_secrets(item, template, values)
     db.session.flush()
-    after = _loggable(item, template)
+    after = _loggable(item)
     changes = _changes(before, after, template)
     if changes:
         action = "assign" if item.customer_id and not before.get("customer_id") else (
@@ -424,6 +433,8 @@ def assign_item(inventory_id, customer_id, service_id=None, item_state="Assigned
     """Assign a free item (New/In Stock, no owner) to a customer and optionally a service. Atomic: raises
     Conflict when the item is taken, even by a concurrent transaction. The caller commits."""
     item = get_item(inventory_id)
+    if item.customer_id is not None or item.service_id is not None:
+        raise Conflict(f"Inventory item {inventory_id} is already assigned")
     data = {"customer_id": customer_id, "item_state": item_state}
     if service_id is not None:
         data["service_id"] = service_id

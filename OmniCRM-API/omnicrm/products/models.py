@@ -1,9 +1,8 @@
 """The product catalogue: templates that provisioning turns into services (spec 04 §2)."""
-from sqlalchemy import Boolean, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from omnicrm.db import Base, Money, UTCDateTime, utcnow
-from sqlalchemy import Numeric
 
 PRODUCT_CATEGORIES = ("standalone", "addon", "bundle", "promo")
 AUTO_RENEW_CHOICES = ("prompt", "true", "false")
@@ -33,10 +32,11 @@ class Product(Base):
     auto_renew: Mapped[str] = mapped_column(String(10), default="false")
     allow_auto_renew: Mapped[bool] = mapped_column(Boolean, default=False)
     terms: Mapped[str | None] = mapped_column(Text)
-    features_list: Mapped[str] = mapped_column(Text, default="[]")  # JSON list
+    # Lists are stored as real JSON lists, whatever spelling the caller used (spec 04 A4, products/lists.py).
+    features_list = mapped_column(JSON, default=list)  # customer-visible bullet points
     provisioning_play: Mapped[str | None] = mapped_column(String(255))
-    provisioning_json_vars: Mapped[str] = mapped_column(Text, default="{}")  # JSON object
-    inventory_items_list: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of template names
-    relies_on_list: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of product ids / service types
+    provisioning_json_vars: Mapped[str] = mapped_column(Text, default="{}")  # JSON object text, as given
+    inventory_items_list = mapped_column(JSON, default=list)  # Inventory_Template names (exact)
+    relies_on_list = mapped_column(JSON, default=list)  # product ids (int) and/or service types (str)
     created = mapped_column(UTCDateTime, default=utcnow)
     last_modified = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -36,6 +36,8 @@ class Provision(Base):
     created = mapped_column(UTCDateTime, default=utcnow, index=True)
     last_modified = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
+    customer = relationship("Customer", lazy="joined", viewonly=True)
+    product = relationship("Product", lazy="joined", viewonly=True)
     events = relationship("ProvisionEvent", order_by="ProvisionEvent.event_number", lazy="selectin",
                           cascade="all, delete-orphan")
 

@@ -11,8 +11,9 @@ MASK = "***"
 # Keys whose value is secret wherever they appear (compared lower-case, "-" read as "_").
 SECRET_KEYS = {"ki", "k", "opc", "op", "pin", "pin1", "pin2", "puk", "puk1", "puk2", "authorization", "cookie",
                "set_cookie", "x_api_key", "access_token", "refresh_token", "token", "jwt", "otp"}
-SECRET_KEY_PARTS = ("password", "passwd", "passphrase", "secret", "_token", "token_", "api_key", "apikey",
-                    "private_key", "credential", "totp", "backup_code", "key_hash", "client_secret")
+SECRET_KEY_PARTS = ("password", "passwd", "passphrase", "secret", "api_key", "apikey", "private_key", "credential",
+                    "totp", "backup_code", "key_hash")
+SECRET_KEY_SUFFIXES = ("_token", "_ki", "_opc", "_pin", "_puk")
 TOKEN_PATTERNS = (
     re.compile(r"(?i)\bbearer\s+[A-Za-z0-9\-_.~+/=]+"),
     re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}"),
@@ -22,7 +23,8 @@ MIN_SECRET_LENGTH = 4  # shorter values would mask ordinary words and numbers
 
 def is_secret_key(key):
     name = str(key).strip().lower().replace("-", "_")
-    return name in SECRET_KEYS or any(part in name for part in SECRET_KEY_PARTS)
+    return name in SECRET_KEYS or any(part in name for part in SECRET_KEY_PARTS) \
+        or name.endswith(SECRET_KEY_SUFFIXES)
 
 
 def secret_values(variables):

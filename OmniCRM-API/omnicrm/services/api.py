@@ -150,12 +150,14 @@ class ServiceBulk(Resource):
 class ServiceUsage(Resource):
     @requires("view_customer_service", **VIEW)
     @ns.response(200, "Balances per unit type in human units, for polling (spec 05 §4)")
-    @ns.response(403, "Usage of this service is hidden from the customer")
+    @ns.response(404, "No such service, no OCS account, or usage hidden from the customer")
     @ns.response(503, "CGRateS unreachable")
     def get(self, service_id):
-        """Live usage and balances of one service, for the usage view that polls every 3 s."""
+        """Live usage and balances of one service, for the usage view that polls every 3 s (?dongle=true hides
+        voice and SMS)."""
         from omnicrm.ocs.service import service_usage
-        return service_usage(services.get_service(service_id))
+        dongle = request.args.get("dongle", "").lower() in ("1", "true", "yes")
+        return service_usage(services.get_service(service_id), dongle=dongle)
 
 
 namespaces = [ns]

@@ -23,3 +23,6 @@ class SearchIndex(Base):
     entity_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     customer_id: Mapped[int | None] = mapped_column(Integer)  # no FK: rows follow the records, not the reverse
     is_open: Mapped[bool] = mapped_column(Boolean, default=True)  # customer Open, or no customer (free stock)
+
+
+from omnicrm.utilities import search_index  # noqa: E402,F401 - registers the Search_Index maintenance

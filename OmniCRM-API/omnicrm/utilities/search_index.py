@@ -9,8 +9,9 @@ that changes rows through Core statements and wants to reindex one record explic
 Tokens (all lower-case, accents folded, at most 40 characters):
 - every word of a name (prefix search finds "smi" -> "Smithson");
 - an e-mail in full and from every separator on ("smith@example.com", "example.com"), so any part matches;
-- identifiers (digit-bearing runs of 6+ characters: phone numbers in E.164, ICCID, IMSI, MSISDN, UUIDs without
-  dashes) as every suffix of 4+ characters, so a prefix search over suffixes finds any fragment.
+- identifiers (digit-bearing runs of 6+ characters: phone numbers in E.164, ICCID, IMSI, MSISDN, UUIDs) in full,
+  as every suffix of 4+ characters within the last 12, and from each group of their printed form
+  (see `fragment_tokens`), so a prefix search over those finds the fragments people type.
 """
 import re
 import unicodedata
@@ -27,6 +28,7 @@ from omnicrm.utilities.models import SearchIndex
 
 TOKEN_LENGTH = 40
 MIN_FRAGMENT = 4
+FRAGMENT_WINDOW = 12
 OPEN_STATUS = "Open"
 ENTITY_TYPES = ("customer", "contact", "site", "service", "inventory")
 
@@ -51,11 +53,22 @@ def compact(text):
 
 
 def fragment_tokens(value):
-    """All suffixes of an identifier (4+ characters) so any fragment of it is a prefix of one of them."""
+    """Identifier tokens: the whole value, every suffix (4+ characters) within its last 12 characters, and the
+    value from each separator on ('123e4567-e89b-...' -> 'e89b...'), so a fragment is a prefix of one of them.
+
+    Indexing every suffix of a 20-digit ICCID or a 32-character UUID would triple the table at 1M customers;
+    the leading characters of ICCIDs and IMSIs are the operator's prefix, shared by all its SIMs, so fragments
+    worth typing sit in the last 12 characters or start at a group of the printed form.
+    """
     ident = compact(value)
     if len(ident) < 6 or not any(c.isdigit() for c in ident):
         return set()
-    return {ident[i:][:TOKEN_LENGTH] for i in range(len(ident) - MIN_FRAGMENT + 1)}
+    tokens = {ident[:TOKEN_LENGTH]}
+    tokens |= {ident[i:] for i in range(max(0, len(ident) - FRAGMENT_WINDOW), len(ident) - MIN_FRAGMENT + 1)}
+    groups = _WORD.findall(fold(value))
+    for n in range(1, len(groups)):
+        tokens.add("".join(groups[n:])[:TOKEN_LENGTH])
+    return {t for t in tokens if len(t) >= MIN_FRAGMENT}
 
 
 def email_tokens(email):

@@ -9,6 +9,8 @@ export type FieldErrors = Record<string, string>;
 export class ApiError extends Error {
   readonly status: number;
   readonly errors: FieldErrors;
+  /** The whole JSON error body, for answers carrying more than message/errors (e.g. an import report). */
+  body?: unknown;
 
   constructor(status: number, message: string, errors: FieldErrors = {}) {
     super(message);
@@ -23,6 +25,8 @@ export type QueryValue = string | number | boolean | null | undefined;
 export interface RequestOptions {
   method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   body?: unknown;
+  /** Send `body` as it is (a string, e.g. CSV) with this Content-Type instead of JSON. */
+  contentType?: string;
   query?: Record<string, QueryValue>;
   /** Login/refresh calls must not trigger a refresh themselves. */
   skipAuth?: boolean;
@@ -90,13 +94,14 @@ export function createApiClient({ store, fetch: fetchImpl, baseUrl = "", onSessi
 
   async function send(path: string, options: RequestOptions, token: string | undefined): Promise<Response> {
     const headers: Record<string, string> = { Accept: "application/json" };
-    if (options.body !== undefined) headers["Content-Type"] = "application/json";
+    const raw = options.contentType !== undefined;
+    if (options.body !== undefined) headers["Content-Type"] = options.contentType ?? "application/json";
     if (token) headers.Authorization = `Bearer ${token}`;
     try {
       return await doFetch(buildUrl(baseUrl, path, options.query), {
         method: options.method ?? "GET",
         headers,
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        body: options.body === undefined ? undefined : raw ? (options.body as BodyInit) : JSON.stringify(options.body),
         signal: options.signal,
       });
     } catch (error) {
@@ -155,7 +160,11 @@ export function createApiClient({ store, fetch: fetchImpl, baseUrl = "", onSessi
       }
     }
     const body = await readBody(response);
-    if (!response.ok) throw errorFrom(response.status, body, response.statusText);
+    if (!response.ok) {
+      const error = errorFrom(response.status, body, response.statusText);
+      if (body && typeof body === "object") error.body = body;
+      throw error;
+    }
     return body as T;
   }
 

@@ -110,7 +110,7 @@ class Execution:
     def apply(self, account, action):
         """Run one action; returns True when the account was removed."""
         handler = getattr(self, "act_" + action.ActionType.replace("*", "_", 1), None)
-        if handler is None or not action.ActionType.startswith("*"):
+        if handler is None:
             raise ActionError(f"unsupported action type {action.ActionType}")
         bf = BalanceFilter(**vars(action.Balance))
         if action.ExpirationString:

@@ -31,7 +31,7 @@ def rule_error(rule):
 
 
 def _inline(filter_id):
-    rule_type, element, values = (filter_id.split(":", 2) + ["", ""])[:3]
+    rule_type, element, values = [*filter_id.split(":", 2), "", ""][:3]
     return [{"Type": rule_type, "Element": element, "Values": values.split("|") if values else []}]
 
 

@@ -152,6 +152,15 @@ def _offset(text):
     return timezone(sign * timedelta(hours=int(hours), minutes=int(minutes)))
 
 
+def parse_rfc3339(text):
+    """time.Parse(time.RFC3339, text), as used for time.Time fields of requests."""
+    match = _RFC3339.fullmatch(text)
+    if not match:
+        raise GoError(f'parsing time {quote(text)} as "2006-01-02T15:04:05Z07:00": '
+                      f'cannot parse {quote(text[19:])} as "Z07:00"')
+    return _build(match.groups()[:6], match.group(7), _offset(match.group(8)))
+
+
 def parse_time(text, tz, now):
     """utils.ParseTimeDetectLayout. Returns None for Go's zero time (= never expires).
 
@@ -178,11 +187,7 @@ def parse_time(text, tz, now):
             raise GoError(f'parsing time {quote(text)} as "2006-01-02T15:04:05.999999999-0700": cannot parse')
         return _build(match.groups()[:6], match.group(7), _offset(match.group(8) + match.group(9)))
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}.+", text):
-        match = _RFC3339.fullmatch(text)
-        if not match:
-            raise GoError(f'parsing time {quote(text)} as "2006-01-02T15:04:05Z07:00": '
-                          f'cannot parse {quote(text[19:])} as "Z07:00"')
-        return _build(match.groups()[:6], match.group(7), _offset(match.group(8)))
+        return parse_rfc3339(text)
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}\s\d{2}:\d{2}:\d{2}", text):
         return _build(re.split(r"[-\s:]", text), None, tz)
     digits_scale = {16: 1_000_000, 10: 1, 13: 1_000, 19: NS}
@@ -221,9 +226,3 @@ class Clock:
             self._frozen = moment
         else:
             self._offset += moment - self.now()
-
-    def advance(self, delta):
-        if self._frozen is not None:
-            self._frozen += delta
-        else:
-            self._offset += delta

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, fields
 
 from .convert import as_bool, as_float, as_string, parse_string_map, round_value
 from .gojson import sorted_map
-from .gotime import GoError, parse_time
+from .gotime import GoError, format_time, parse_time
 
 
 def new_uuid():
@@ -44,6 +44,7 @@ class Balance:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         for key in ("DestinationIDs", "Categories", "SharedGroups", "TimingIDs", "Factors"):
             data[key] = sorted_map(data[key])
+        data["ExpirationDate"] = format_time(self.ExpirationDate)
         return data
 
 
@@ -139,7 +140,7 @@ class BalanceFilter:
         """The BalanceFilter JSON of actions and triggers: every field nullable (§4.6)."""
         value = None if self.Value is None else {"Method": "", "Params": None, "Static": self.Value}
         return {"Uuid": self.Uuid, "ID": self.ID, "Type": self.Type, "Value": value,
-                "ExpirationDate": self.ExpirationDate if self.has_expiry else None,
+                "ExpirationDate": format_time(self.ExpirationDate) if self.has_expiry else None,
                 "Weight": self.Weight, "DestinationIDs": sorted_map(self.DestinationIDs),
                 "RatingSubject": self.RatingSubject, "Categories": sorted_map(self.Categories),
                 "SharedGroups": sorted_map(self.SharedGroups), "TimingIDs": sorted_map(self.TimingIDs),
@@ -211,7 +212,8 @@ class Account:
         balance_map = None
         if self.BalanceMap is not None:
             balance_map = {t + "*out": [{"Uuid": b.Uuid, "Id": b.ID, "Value": b.Value,
-                                         "ExpirationDate": b.ExpirationDate, "Weight": b.Weight,
+                                         "ExpirationDate": format_time(b.ExpirationDate),
+                                         "Weight": b.Weight,
                                          "DestinationIds": joined(b.DestinationIDs),
                                          "RatingSubject": b.RatingSubject, "Category": joined(b.Categories),
                                          "SharedGroup": joined(b.SharedGroups), "Timings": b.Timings,
@@ -250,6 +252,8 @@ class ActionTrigger:
     def to_json(self):
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["Balance"] = self.Balance.to_json()
+        for key in ("ExpirationDate", "ActivationDate", "LastExecutionTime"):
+            data[key] = format_time(data[key])
         return data
 
     def to_old_json(self):

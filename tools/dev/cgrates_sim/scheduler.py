@@ -5,7 +5,7 @@ a snapshot rebuilt only on reload, with each timing's account list copied at tha
 so RemoveActionPlan/RemoveAccount keep firing until the next reload, as in CGRateS.
 """
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from .actions import known_action_types, run_actions
@@ -52,7 +52,7 @@ class QueuedTiming:
     timing: ActionTiming
     account_ids: list
     next_run: datetime
-    one_shot: bool = field(default=False)
+    one_shot: bool = False
 
 
 def _int_list(text):
@@ -183,7 +183,7 @@ def advance(state, target):
         following = None if entry.one_shot or unknown else next_run(entry.timing.Timing, entry.next_run)
         if following is not None:
             entry.next_run = following
-            state.queue = sorted(state.queue + [entry], key=_queue_order)
+            state.queue = sorted([*state.queue, entry], key=_queue_order)
     state.clock.set(target)
     return fired
 

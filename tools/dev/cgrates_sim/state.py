@@ -38,7 +38,7 @@ class State:
         self.filters = {}
         self.threshold_profiles = {}
         self.thresholds = {}        # "<tenant>:<id>" -> {"Hits", "Snooze"}
-        self.cdrs = []
+        self.cdrs = []              # (engine.CDR dict, stored at)
         self.cdr_keys = set()       # "CGRID:RunID" already processed
         self.sessions = []
         self.http_posts = []        # side-effect log
@@ -63,9 +63,9 @@ class State:
                 plan.AccountIDs.pop(account_id, None)
 
     def store_cdr(self, cdr):
+        """Keep an engine.CDR (as a dict) with the time it was stored, for CreatedAt filters."""
         cdr["OrderID"] = len(self.cdrs) + 1
-        cdr["CreatedAt"] = self.clock.now()
-        self.cdrs.append(cdr)
+        self.cdrs.append((cdr, self.clock.now()))
         self.cdr_keys.add(f"{cdr['CGRID']}:{cdr['RunID']}")
 
     def log_event(self, kind, **details):

@@ -1,0 +1,67 @@
+"""The failure e-mail to `provisioning.failure_list` (spec 04 §11), sent through the communications module.
+
+Mailjet's plain-text channel carries no colour, so each task is tagged with the spec's colour words:
+GREEN (done), ORANGE (failed, ignored), RED (critical failure, with its full redacted result).
+"""
+import json
+import logging
+
+from flask import current_app
+
+from omnicrm.provisioning.models import STATUS_FAILED, STATUS_RUNNING, STATUS_SKIPPED
+
+log = logging.getLogger(__name__)
+
+TAGS = {0: "GREEN  ok", 1: "RED    unfinished", 2: "RED    FAILED", 3: "ORANGE failed (ignored)"}
+
+
+def failure_email_text(job):
+    from omnicrm.provisioning.service import job_variables_redacted
+    customer = job.customer.customer_name if job.customer is not None else "?"
+    product = job.product.product_name if job.product is not None else "?"
+    lines = [
+        f"Provisioning job {job.provision_id} FAILED.",
+        "",
+        f"Customer: {customer} (customer_id {job.customer_id})",
+        f"Product: {product} (product_id {job.product_id})",
+        f"Service: {job.service_id if job.service_id is not None else '-'}",
+        f"Playbook: {job.provisioning_play} ({job.playbook_description or ''})",
+        f"Initiated by user: {job.initiating_user}",
+        f"Started: {job.created}Z  Finished: {job.finished}Z",
+        "",
+        "Tasks:",
+    ]
+    for event in job.events:
+        lines.append(f"  [{TAGS.get(event.provisioning_status, '?')}] {event.event_number}. {event.event_name}")
+    critical = [e for e in job.events if e.provisioning_status in (STATUS_FAILED, STATUS_RUNNING)]
+    for event in critical:
+        lines += ["", f"--- RED: {event.event_name} (debug output) ---"]
+        try:
+            lines.append(json.dumps(json.loads(event.provisioning_result_json or "null"), indent=2))
+        except ValueError:
+            lines.append(event.provisioning_result_json or "")
+    ignored = [e for e in job.events if e.provisioning_status == STATUS_SKIPPED]
+    if ignored:
+        lines += ["", f"{len(ignored)} task(s) failed with ignore_errors (ORANGE) and did not stop the job."]
+    lines += ["", "Variables (redacted):", json.dumps(job_variables_redacted(job), indent=2, default=str)]
+    return "\n".join(lines)
+
+
+def send_failure_email(job):
+    """Best effort: a mail problem is logged, it never changes the job's outcome."""
+    recipients = current_app.config["CRM"]["provisioning"].get("failure_list") or []
+    if not recipients:
+        return None
+    from omnicrm import db
+    from omnicrm.communications.service import send_plain_email
+    subject = f"Provisioning failed: job {job.provision_id} {job.provisioning_play}" + \
+        (f" for {job.customer.customer_name}" if job.customer is not None else "")
+    try:
+        row = send_plain_email(recipients, subject[:250], failure_email_text(job), customer_id=job.customer_id,
+                               raise_errors=False)
+        db.session.commit()
+        return row
+    except Exception:  # noqa: BLE001
+        db.session.rollback()
+        log.exception("could not send the failure e-mail of provisioning job %s", job.provision_id)
+        return None

@@ -1,0 +1,111 @@
+import { createContext, useCallback, useContext, useEffect, useMemo, useSyncExternalStore, type ReactNode } from "react";
+import { useQueryClient } from "@tanstack/react-query";
+import { api, sessionStore, type Session, type SessionUser } from "../api";
+import { allows, permissionSet, type PermissionSet, type Requirement } from "./permissions";
+
+interface LoginAnswer extends Omit<Session, "remember"> {
+  access_token?: string;
+  "2fa_required"?: boolean;
+}
+
+export class TwoFactorRequired extends Error {}
+
+interface AuthValue {
+  session: Session | null;
+  user: SessionUser | null;
+  permissions: PermissionSet;
+  allows: (requirement: Requirement) => boolean;
+  login: (email: string, password: string, remember: boolean) => Promise<Session>;
+  logout: () => Promise<void>;
+  /** After a password change the API answers with a fresh session. */
+  replaceSession: (answer: LoginAnswer) => void;
+}
+
+const AuthContext = createContext<AuthValue | null>(null);
+
+function toSession(answer: LoginAnswer, remember: boolean): Session {
+  return {
+    token: answer.token ?? answer.access_token ?? "",
+    refresh_token: answer.refresh_token,
+    user: answer.user,
+    roles: answer.roles ?? [],
+    permissions: answer.permissions ?? [],
+    force_password_change: Boolean(answer.force_password_change),
+    remember,
+  };
+}
+
+export function AuthProvider({ children }: { children: ReactNode }) {
+  const session = useSyncExternalStore(sessionStore.subscribe, sessionStore.get, sessionStore.get);
+  const queryClient = useQueryClient();
+
+  // On start-up, refresh roles and permissions: an administrator may have changed them since the login.
+  const token = session?.token;
+  useEffect(() => {
+    if (!token) return;
+    let stale = false;
+    api.get<{ user?: SessionUser; roles: string[]; permissions: string[] }>("/crm/auth/me")
+      .then((me) => {
+        const current = sessionStore.get();
+        if (!stale && current && me.user) {
+          sessionStore.set({ ...current, user: me.user, roles: me.roles, permissions: me.permissions });
+        }
+      })
+      .catch(() => undefined);
+    return () => {
+      stale = true;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [Boolean(token)]);
+
+  const login = useCallback(async (email: string, password: string, remember: boolean) => {
+    const answer = await api.request<LoginAnswer>("/crm/auth/login", {
+      method: "POST", body: { email, password, remember_me: remember }, skipAuth: true,
+    });
+    if (answer["2fa_required"]) throw new TwoFactorRequired();
+    const next = toSession(answer, remember);
+    queryClient.clear();
+    sessionStore.set(next);
+    return next;
+  }, [queryClient]);
+
+  const logout = useCallback(async () => {
+    const current = sessionStore.get();
+    if (current) {
+      await api.post("/crm/auth/logout", { refresh_token: current.refresh_token }).catch(() => undefined);
+    }
+    sessionStore.set(null);
+    queryClient.clear();
+  }, [queryClient]);
+
+  const replaceSession = useCallback((answer: LoginAnswer) => {
+    sessionStore.set(toSession(answer, sessionStore.get()?.remember ?? false));
+  }, []);
+
+  const value = useMemo<AuthValue>(() => {
+    const permissions = permissionSet(session?.permissions);
+    return {
+      session,
+      user: session?.user ?? null,
+      permissions,
+      allows: (requirement) => allows(permissions, requirement),
+      login,
+      logout,
+      replaceSession,
+    };
+  }, [session, login, logout, replaceSession]);
+
+  return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
+}
+
+export function useAuth(): AuthValue {
+  const value = useContext(AuthContext);
+  if (!value) throw new Error("useAuth outside AuthProvider");
+  return value;
+}
+
+/** Render children only when the user holds the requirement (buttons, menu entries). */
+export function Can({ requires, children }: { requires: Requirement; children: ReactNode }) {
+  const { allows: has } = useAuth();
+  return has(requires) ? <>{children}</> : null;
+}

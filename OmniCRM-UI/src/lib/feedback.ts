@@ -1,0 +1,45 @@
+import { notifications } from "@mantine/notifications";
+import { modals } from "@mantine/modals";
+import type { ReactNode } from "react";
+import { ApiError, errorMessage } from "../api";
+import i18n from "../i18n";
+
+export function notifySuccess(message: string) {
+  notifications.show({ color: "green", message, autoClose: 4000 });
+}
+
+export function notifyError(error: unknown) {
+  notifications.show({ color: "red", title: i18n.t("common.errorTitle"), message: errorMessage(error), autoClose: 8000 });
+}
+
+interface Form {
+  setErrors: (errors: Record<string, ReactNode>) => void;
+  values: object;
+}
+
+/**
+ * Show the API's field errors next to the form's fields. Errors for fields the form does not have are put in
+ * the message so nothing is lost; returns the text for the form's general error line.
+ */
+export function applyApiErrors(form: Form, error: unknown, aliases: Record<string, string> = {}): string {
+  if (!(error instanceof ApiError)) return errorMessage(error);
+  const known: Record<string, string> = {};
+  const other: string[] = [];
+  for (const [field, message] of Object.entries(error.errors)) {
+    const target = aliases[field] ?? field;
+    if (target in form.values) known[target] = message;
+    else other.push(`${field}: ${message}`);
+  }
+  form.setErrors(known);
+  return other.length ? `${error.message} (${other.join("; ")})` : error.message;
+}
+
+export function confirmDanger(options: { title: string; message: ReactNode; confirmLabel: string; onConfirm: () => void }) {
+  modals.openConfirmModal({
+    title: options.title,
+    children: options.message,
+    labels: { confirm: options.confirmLabel, cancel: i18n.t("common.cancel") },
+    confirmProps: { color: "red", "data-testid": "confirm-danger" } as never,
+    onConfirm: options.onConfirm,
+  });
+}

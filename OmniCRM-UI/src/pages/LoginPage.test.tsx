@@ -1,0 +1,93 @@
+import { MantineProvider } from "@mantine/core";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { render, screen, waitFor } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { createMemoryRouter, RouterProvider } from "react-router";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { sessionStore } from "../api";
+import { AuthProvider } from "../auth/AuthContext";
+import "../i18n";
+import { landingPath, LoginPage } from "./LoginPage";
+
+function renderLogin(fetchImpl: typeof fetch) {
+  vi.stubGlobal("fetch", fetchImpl);
+  const router = createMemoryRouter([
+    { path: "/login", element: <LoginPage /> },
+    { path: "/customers", element: <p>customers page</p> },
+    { path: "/change-password", element: <p>change password page</p> },
+  ], { initialEntries: ["/login"] });
+  render(
+    <MantineProvider>
+      <QueryClientProvider client={new QueryClient()}>
+        <AuthProvider><RouterProvider router={router} /></AuthProvider>
+      </QueryClientProvider>
+    </MantineProvider>,
+  );
+  return router;
+}
+
+const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status });
+const answer = (force = false) => ({
+  token: "a", access_token: "a", refresh_token: "r", roles: ["admin"], permissions: ["admin"], force_password_change: force,
+  user: { id: 1, username: "admin", email: "admin@example.com", first_name: "System", last_name: "Administrator", roles: ["admin"] },
+});
+
+afterEach(() => {
+  sessionStore.set(null);
+  vi.unstubAllGlobals();
+});
+
+describe("login screen", () => {
+  it("checks the fields before calling the API", async () => {
+    const fetchImpl = vi.fn();
+    renderLogin(fetchImpl as unknown as typeof fetch);
+    await userEvent.click(screen.getByRole("button", { name: "Sign in" }));
+    expect(await screen.findAllByText("Required")).toHaveLength(2);
+    expect(fetchImpl).not.toHaveBeenCalled();
+  });
+
+  it("says 'Invalid email or password' when the API refuses", async () => {
+    renderLogin(vi.fn(async () => json(401, { message: "Invalid email or password" })) as unknown as typeof fetch);
+    await userEvent.type(screen.getByLabelText(/Email address/), "admin@example.com");
+    await userEvent.type(screen.getByLabelText(/^Password/), "wrong");
+    await userEvent.click(screen.getByRole("button", { name: "Sign in" }));
+    expect((await screen.findByTestId("login-error")).textContent).toContain("Invalid email or password");
+    expect(sessionStore.get()).toBeNull();
+  });
+
+  it("shows the API's message for other refusals (locked account)", async () => {
+    renderLogin(vi.fn(async () => json(423, { message: "Account locked for 15 minutes" })) as unknown as typeof fetch);
+    await userEvent.type(screen.getByLabelText(/Email address/), "admin@example.com");
+    await userEvent.type(screen.getByLabelText(/^Password/), "x");
+    await userEvent.click(screen.getByRole("button", { name: "Sign in" }));
+    expect((await screen.findByTestId("login-error")).textContent).toContain("Account locked for 15 minutes");
+  });
+
+  it("sends remember_me and keeps the session, then opens the customers page", async () => {
+    const fetchImpl = vi.fn(async (url: RequestInfo | URL) => (String(url).endsWith("/login") ? json(200, answer()) : json(200, { ...answer(), kind: "user" })));
+    const router = renderLogin(fetchImpl as unknown as typeof fetch);
+    await userEvent.type(screen.getByLabelText(/Email address/), "admin@example.com");
+    await userEvent.type(screen.getByLabelText(/^Password/), "Admin123!");
+    await userEvent.click(screen.getByLabelText("Remember me for 30 days"));
+    await userEvent.click(screen.getByRole("button", { name: "Sign in" }));
+    await waitFor(() => expect(router.state.location.pathname).toBe("/customers"));
+    const [, init] = fetchImpl.mock.calls[0] as unknown as [string, RequestInit];
+    expect(JSON.parse(String(init.body))).toEqual({ email: "admin@example.com", password: "Admin123!", remember_me: true });
+    expect(sessionStore.get()?.remember).toBe(true);
+  });
+
+  it("sends a user with a temporary password to the change-password screen", async () => {
+    const router = renderLogin(vi.fn(async () => json(200, answer(true))) as unknown as typeof fetch);
+    await userEvent.type(screen.getByLabelText(/Email address/), "admin@example.com");
+    await userEvent.type(screen.getByLabelText(/^Password/), "Temp123!x");
+    await userEvent.click(screen.getByRole("button", { name: "Sign in" }));
+    await waitFor(() => expect(router.state.location.pathname).toBe("/change-password"));
+  });
+
+  it("only follows local ?next= links", () => {
+    expect(landingPath("/customers/4#3")).toBe("/customers/4#3");
+    expect(landingPath("//evil.example")).toBe("/customers");
+    expect(landingPath("https://evil.example")).toBe("/customers");
+    expect(landingPath(null)).toBe("/customers");
+  });
+});

@@ -1,0 +1,104 @@
+"""Provisioning engine overhead and throughput (not run by `make test`).
+
+Prints, for the same small playbook:
+  * a bare `ansible_runner.run` in this process (the floor),
+  * the engine: PUT /crm/provision/ to final status seen by polling (API, row, token, events, cleanup),
+  * jobs per minute with 1, 2 and 4 in-process workers.
+
+Run: .venv/bin/python bench/provision.py [--jobs 8]   (uses a throw-away SQLite database)
+"""
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO), str(REPO / "OmniCRM-API")]
+
+import ansible_runner  # noqa: E402
+
+from omnicrm import create_app, db  # noqa: E402
+from omnicrm.auth.permissions import sync_catalogue  # noqa: E402
+from omnicrm.customers.models import Customer  # noqa: E402
+from omnicrm.db import Base  # noqa: E402
+from omnicrm.products.models import Product  # noqa: E402
+from omnicrm.provisioning import dispatch  # noqa: E402
+from omnicrm.provisioning.runner import VENV_BIN  # noqa: E402
+from omnicrm.seed import ensure_admin  # noqa: E402
+from tests.conftest import make_config  # noqa: E402
+
+PLAYS = REPO / "tests" / "provisioning" / "plays"
+PLAY = "test_quick"
+
+
+def bare_run():
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory() as private:
+        result = ansible_runner.run(private_data_dir=private, playbook=str(PLAYS / f"{PLAY}.yaml"),
+                                    inventory=f"localhost ansible_connection=local "
+                                              f"ansible_python_interpreter={sys.executable}",
+                                    extravars={"service_id": 1, "product_id": 1, "customer_id": 1}, quiet=True,
+                                    envvars={"PATH": VENV_BIN + ":/usr/bin:/bin", "ANSIBLE_NOCOLOR": "1"})
+    assert result.status == "successful", result.status
+    return time.perf_counter() - start
+
+
+def engine_runs(client, headers, ids, count):
+    started = time.perf_counter()
+    pending = {}
+    for _ in range(count):
+        t0 = time.perf_counter()
+        response = client.put("/crm/provision/", json=ids, headers=headers)
+        assert response.status_code == 200, response.get_json()
+        pending[response.get_json()["provision_id"]] = t0
+    durations = []
+    while pending:
+        for provision_id, t0 in list(pending.items()):
+            body = client.get(f"/crm/provision/provision_id/{provision_id}", headers=headers).get_json()
+            if body["provisioning_status"] != 1:
+                assert body["provisioning_status"] == 0, body
+                durations.append(time.perf_counter() - t0)
+                del pending[provision_id]
+        time.sleep(0.05)
+    return durations, time.perf_counter() - started
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--jobs", type=int, default=8, help="jobs per throughput measurement")
+    args = parser.parse_args()
+    workdir = tempfile.mkdtemp(prefix="omnicrm-bench-")
+    app = create_app(make_config(), database_url=f"sqlite:///{workdir}/bench.db")
+    Base.metadata.create_all(db.get_engine())
+    app.config["CRM"]["provisioning"].update(playbook_dir=str(PLAYS), failure_list=[])
+    with app.app_context():
+        sync_catalogue(db.session)
+        ensure_admin("admin@example.com", "Admin123!")
+        customer = Customer(customer_name="Bench")
+        product = Product(product_name="Bench", product_slug="bench", category="standalone",
+                          provisioning_play=PLAY, enabled=True, residential=True, business=True)
+        db.session.add_all([customer, product])
+        db.session.commit()
+        ids = {"customer_id": customer.customer_id, "product_id": product.product_id}
+    client = app.test_client()
+    token = client.post("/crm/auth/login", json={"email": "admin@example.com", "password": "Admin123!"}) \
+        .get_json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+
+    bare = [bare_run() for _ in range(3)]
+    app.config["CRM"]["provisioning"]["workers"] = 1
+    single, _ = engine_runs(client, headers, ids, 3)
+    print(f"bare ansible_runner.run:     median {statistics.median(bare):.2f}s")
+    print(f"engine (API to final state): median {statistics.median(single):.2f}s "
+          f"(overhead {statistics.median(single) - statistics.median(bare):+.2f}s)")
+    for workers in (1, 2, 4):
+        app.config["CRM"]["provisioning"]["workers"] = workers
+        dispatch.local_pool(workers)
+        _, elapsed = engine_runs(client, headers, ids, args.jobs)
+        print(f"{workers} worker(s): {args.jobs} jobs in {elapsed:.1f}s = {args.jobs / elapsed * 60:.0f} jobs/min")
+
+
+if __name__ == "__main__":
+    main()
