@@ -113,7 +113,7 @@ def _set_path(data, dotted, value):
     parts = dotted.split(".")
     node = data
     for index, part in enumerate(parts):
-        existing = next((k for k in node if isinstance(k, str) and k.lower() == part.lower()), part)
+        existing = next((k for k in node if isinstance(k, str) and k.lower() == part.lower()), part.lower())
         if index == len(parts) - 1:
             node[existing] = value
         else:
@@ -186,10 +186,10 @@ def validate(config):
     config.setdefault("google_maps", {"api_key": ""})
     config.setdefault("hss", {"hss_peers": [], "apn_list": ""})
     security_defaults = {"access_token_minutes": 15, "refresh_token_days": 30, "lockout_attempts": 5,
-                         "lockout_minutes": 30, "login_rate_limit_per_minute": 20}
+                         "lockout_minutes": 30, "login_rate_limit_per_minute": 20, "bcrypt_rounds": 12}
     for key, value in security_defaults.items():
         config["security"].setdefault(key, value)
-        _require_int(config, f"security.{key}", minimum=1)
+        _require_int(config, f"security.{key}", minimum=4 if key == "bcrypt_rounds" else 1)
 
     secret = config.get("jwt_secret")
     if not isinstance(secret, str) or len(secret) < 64:

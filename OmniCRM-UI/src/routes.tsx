@@ -1,10 +1,8 @@
 import type { ReactNode } from "react";
-import { useTranslation } from "react-i18next";
 import { createBrowserRouter, Navigate, Outlet, useLocation, type RouteObject } from "react-router";
 import { useAuth } from "./auth/AuthContext";
 import type { Requirement } from "./auth/permissions";
 import { Shell } from "./components/Shell";
-import { ComingSoon } from "./components/States";
 import { ChangePasswordPage } from "./pages/ChangePasswordPage";
 import { CustomerFormPage } from "./pages/CustomerFormPage";
 import { CustomerPage } from "./pages/CustomerPage";
@@ -12,6 +10,11 @@ import { CustomersPage } from "./pages/CustomersPage";
 import { LoginPage } from "./pages/LoginPage";
 import { ForbiddenPage, NotFoundPage, RouteErrorPage } from "./pages/NotFoundPage";
 import { UsersPage } from "./pages/UsersPage";
+import { InventoryPage } from "./pages/InventoryPage";
+import { ProductsPage } from "./pages/ProductsPage";
+import { ProvisionJobPage, ProvisioningPage } from "./pages/ProvisioningPage";
+import { ServicePage } from "./pages/ServicePage";
+import { ServicesPage } from "./pages/ServicesPage";
 
 /** Logged-in pages: no session → login (coming back afterwards); a forced password change comes first. */
 function RequireSession() {
@@ -30,11 +33,6 @@ function RequireSession() {
 function Guard({ requires, children }: { requires: Requirement; children: ReactNode }) {
   const { allows } = useAuth();
   return allows(requires) ? <>{children}</> : <ForbiddenPage />;
-}
-
-function Placeholder({ titleKey }: { titleKey: string }) {
-  const { t } = useTranslation();
-  return <ComingSoon title={t(titleKey)} />;
 }
 
 function ForcedOrShell() {
@@ -61,11 +59,13 @@ export const routes: RouteObject[] = [
               { path: "customers/:customerId", element: <Guard requires="view_customer"><CustomerPage /></Guard> },
               { path: "customers/:customerId/edit", element: <Guard requires="update_customer"><CustomerFormPage /></Guard> },
               { path: "users", element: <Guard requires="admin"><UsersPage /></Guard> },
-              { path: "services", element: <Guard requires="view_customer_service"><Placeholder titleKey="nav.services" /></Guard> },
-              { path: "products", element: <Guard requires="view_product"><Placeholder titleKey="nav.products" /></Guard> },
-              { path: "inventory", element: <Guard requires={["view_inventory", "view_inventory_template"]}><Placeholder titleKey="nav.inventory" /></Guard> },
+              { path: "services", element: <Guard requires="view_customer_service"><ServicesPage /></Guard> },
+              { path: "services/:serviceId", element: <Guard requires="view_customer_service"><ServicePage /></Guard> },
+              { path: "products", element: <Guard requires="view_product"><ProductsPage /></Guard> },
+              { path: "inventory", element: <Guard requires={["view_inventory", "view_inventory_template"]}><InventoryPage /></Guard> },
               { path: "inventory-items-list", element: <Navigate to="/inventory" replace /> },
-              { path: "provisioning", element: <Guard requires="view_provision"><Placeholder titleKey="nav.provisioning" /></Guard> },
+              { path: "provisioning", element: <Guard requires="view_provision"><ProvisioningPage /></Guard> },
+              { path: "provisioning/:provisionId", element: <Guard requires="view_provision"><ProvisionJobPage /></Guard> },
               { path: "*", element: <NotFoundPage /> },
             ],
           },

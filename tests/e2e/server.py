@@ -32,8 +32,50 @@ def build_app(db_path, cgrates_endpoint, demo=True):
         ensure_admin(ADMIN_EMAIL, ADMIN_PASSWORD, username="admin")
         if demo:
             seed_demo()
+            seed_provisioned_service()
         db.session.remove()
     return app
+
+
+E2E_SERVICE_UUID = "Mobile_e2e00001"
+
+
+def seed_provisioned_service():
+    """A mobile service for John Smith as a finished mobile playbook leaves it: the service row, its CGRateS account
+    with data/voice/SMS/credit buckets and a monthly auto-renewal ActionPlan. The browser tests read its balances
+    and cancel the renewal without waiting for the playbooks (Provisioners/plays has none yet)."""
+    from sqlalchemy import select
+
+    from omnicrm import db
+    from omnicrm.customers.models import Customer
+    from omnicrm.integrations.cgrates import make_action, make_timing
+    from omnicrm.ocs.service import ocs_client
+    from omnicrm.products.models import Product
+    from omnicrm.services import service as services
+
+    customer = db.session.scalars(select(Customer).where(Customer.customer_name == "John Smith")).first()
+    product = db.session.scalars(select(Product).where(Product.product_slug == "prepaid-mobile-20gb")).first()
+    if customer is None or product is None:
+        return None
+    service = services.create_service({
+        "customer_id": customer.customer_id, "product_id": product.product_id, "service_uuid": E2E_SERVICE_UUID,
+        "service_name": "Mobile - +44 7700 900999", "service_type": "mobile", "service_status": "Active",
+        "retail_cost": "15.00"})
+    db.session.commit()
+    client = ocs_client()
+    client.set_account(E2E_SERVICE_UUID)
+    client.add_balance(E2E_SERVICE_UUID, "*data", 15 * 1024 ** 3, balance_id="DATA_20GB", expiry="+720h")
+    client.add_balance(E2E_SERVICE_UUID, "*voice", 50 * 60 * 10 ** 9, balance_id="VOICE_500MINS", expiry="+720h")
+    client.add_balance(E2E_SERVICE_UUID, "*sms", 10, balance_id="SMS_100", expiry="+720h")
+    client.add_balance(E2E_SERVICE_UUID, "*monetary", 3, balance_id="CREDIT", expiry="+720h")
+    actions_id = f"ACT_RENEW_{E2E_SERVICE_UUID}"
+    client.set_actions(actions_id, [make_action("*topup_reset", balance_type="*data", units=20 * 1024 ** 3,
+                                                balance_id="DATA_20GB", expiry="+720h")], overwrite=True)
+    plan_id = (f"ServiceID_{E2E_SERVICE_UUID}__ProductID_{product.product_id}__CustomerID_{customer.customer_id}"
+               "__Monthly_Renewal")
+    client.set_action_plan(plan_id, [make_timing(actions_id)], overwrite=True)
+    client.attach_action_plan(E2E_SERVICE_UUID, plan_id)
+    return service.service_id
 
 
 def main(argv=None):

@@ -52,7 +52,7 @@ def catalogue(client, admin_headers):
 
 
 def test_selection_hides_disabled_and_out_of_window_but_management_list_shows_all(client, admin_headers,
-                                                                                   catalogue):
+                                                                                   make_user, catalogue):
     offered = _slugs(client.get("/crm/product/", headers=admin_headers))
     assert {"plain", "in-window", "bundle", "mobile-addon"} <= offered
     assert not {"disabled", "expired", "future"} & offered
@@ -60,15 +60,9 @@ def test_selection_hides_disabled_and_out_of_window_but_management_list_shows_al
     assert everything == set(_slug for _slug in catalogue)
     with_disabled = _slugs(client.get("/crm/product/?include_disabled=true", headers=admin_headers))
     assert {"disabled", "expired", "future"} <= with_disabled
-
-
-def test_include_disabled_is_for_catalogue_administrators(client, make_user, catalogue):
     seller = make_user(permissions=["view_product"])
     assert client.get("/crm/product/?include_disabled=true", headers=seller).status_code == 403
     assert client.get("/crm/product/", headers=seller).status_code == 200
-
-
-def test_management_list_filters_and_sorts(client, admin_headers, catalogue):
     body = client.get('/crm/product/paginated?filters={"category": ["addon"]}&sort=product_slug',
                       headers=admin_headers).get_json()
     assert [p["product_slug"] for p in body["data"]] == ["internet-addon", "mobile-addon", "needs-mobile",
@@ -78,7 +72,7 @@ def test_management_list_filters_and_sorts(client, admin_headers, catalogue):
     assert response.status_code == 400 and "filters.colour" in response.get_json()["errors"]
 
 
-def test_account_type_rules(app, client, admin_headers, catalogue):
+def test_account_type_and_dependency_rules(app, client, admin_headers, catalogue):
     individual = make_customer(app, "Ana", "Individual")
     business = make_customer(app, "Acme", "Business")
     for_individual = _slugs(client.get(f"/crm/product/?customer_id={individual}", headers=admin_headers))
@@ -90,10 +84,7 @@ def test_account_type_rules(app, client, admin_headers, catalogue):
     assert _slugs(client.get("/crm/product/?account_type=Business", headers=admin_headers)) == for_business | {
         "needs-mobile", "needs-plain"}
     assert client.get("/crm/product/?account_type=Alien", headers=admin_headers).status_code == 400
-
-
-def test_dependencies_need_the_customers_services(app, client, admin_headers, catalogue):
-    customer = make_customer(app)
+    customer = make_customer(app, "Deps")
     offered = _slugs(client.get(f"/crm/product/?customer_id={customer}", headers=admin_headers))
     assert not {"needs-mobile", "needs-plain"} & offered
     make_service(app, customer, service_type="mobile")
@@ -106,7 +97,7 @@ def test_dependencies_need_the_customers_services(app, client, admin_headers, ca
     assert "needs-plain" in _slugs(client.get(f"/crm/product/?customer_id={customer}", headers=admin_headers))
 
 
-def test_addons_for_a_service_match_its_service_type(app, client, admin_headers, catalogue):
+def test_addons_match_the_service_and_category_filters(app, client, admin_headers, catalogue):
     customer = make_customer(app)
     mobile = make_service(app, customer, service_type="mobile")
     internet = make_service(app, customer, service_type="internet")
@@ -116,9 +107,6 @@ def test_addons_for_a_service_match_its_service_type(app, client, admin_headers,
     assert client.get(f"/crm/product/?service_id={mobile}&category=standalone",
                       headers=admin_headers).status_code == 400
     assert client.get("/crm/product/?service_id=999999", headers=admin_headers).status_code == 404
-
-
-def test_category_and_service_type_filters(client, admin_headers, catalogue):
     plans = _slugs(client.get("/crm/product/?category=standalone,bundle", headers=admin_headers))
     assert "bundle" in plans and "plain" in plans and "mobile-addon" not in plans
     assert _slugs(client.get("/crm/product/?category=addon&service_type=internet",

@@ -38,7 +38,7 @@ def no_job_left_running(request):
     deadline = time.monotonic() + 90
     with app.app_context():
         while time.monotonic() < deadline:
-            db.session.expire_all()
+            db.session.rollback()  # fresh snapshot each round (MariaDB repeatable read)
             running = db.session.scalar(select(func.count()).select_from(Provision).where(
                 Provision.provisioning_status == STATUS_RUNNING, Provision.job_id.like("local:%")))
             if not running:

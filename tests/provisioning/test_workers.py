@@ -122,7 +122,7 @@ def test_simple_provisioning_for_automated_callers(app, client, make_user, catal
         assert client.post(path, headers={"X-API-KEY": "x" * 40}).get_json() == {"message": "Invalid API key"}
 
         done = client.post(path, headers={"X-API-KEY": key})
-        assert done.status_code == 200, done.get_json()
+        assert done.status_code == 200, json.dumps(done.get_json())
         body = done.get_json()
         assert body["provisioning_status"] == 0 and body["service_id"] == service.service_id
         assert f"service {service.service_id} product {addon.product_id} customer {catalogue['home']}" in \

@@ -69,8 +69,8 @@ def _recipient(user):
 def request_reset(email, ip):
     """Forgot-password: e-mail a reset link when `email` belongs to an active user. The caller always gets the
     same answer, so the form does not reveal which addresses have accounts."""
-    if hit_counter(f"omnicrm:forgot-rate:{ip}", 60) > current_app.config["CRM"]["security"][
-            "login_rate_limit_per_minute"]:
+    per_minute = current_app.config["CRM"]["security"]["login_rate_limit_per_minute"]
+    if hit_counter(f"omnicrm:forgot-rate:{ip}", 60) > per_minute:
         raise ApiError("Too many requests, wait a minute and try again", status_code=429)
     user = db.session.scalars(select(User).where(func.lower(User.email) == email.strip().lower())).first()
     if user is None or user.deleted or not user.active:

@@ -10,7 +10,7 @@ _DUMMY_HASH = bcrypt.hashpw(b"not-a-real-password", bcrypt.gensalt(rounds=12)).d
 
 
 def hash_password(password):
-    rounds = current_app.config["CRM"]["security"].get("bcrypt_rounds", 12) if has_app_context() else 12
+    rounds = current_app.config["CRM"]["security"]["bcrypt_rounds"] if has_app_context() else 12
     return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=rounds)).decode()
 
 

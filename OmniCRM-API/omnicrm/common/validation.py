@@ -36,18 +36,23 @@ class Checker:
             elif name not in allowed:
                 self.error(name, "is not a known field")
 
-    def _get(self, name, required, default):
+    def _get(self, name, required):
+        """(raw value, True) when given; an explicit null/empty for an optional field records None."""
         if name not in self.data or self.data[name] in (None, ""):
             if required:
                 self.error(name, "is required")
+            elif name in self.data:
+                self.values[name] = None
             return None, False
         return self.data[name], True
 
-    def string(self, name, required=False, max_length=255, choices=None, pattern=None, default=None):
-        raw, present = self._get(name, required, default)
+    def _accept(self, name, value):
+        self.values[name] = value
+        return value
+
+    def string(self, name, required=False, max_length=255, choices=None, pattern=None):
+        raw, present = self._get(name, required)
         if not present:
-            if name in self.data and not required:
-                self.values[name] = None
             return None
         if not isinstance(raw, (str, int, float)) or isinstance(raw, bool):
             self.error(name, "must be text")
@@ -59,8 +64,7 @@ class Checker:
             self.error(name, f"must be one of: {', '.join(choices)}")
         if pattern and not re.fullmatch(pattern, value):
             self.error(name, "has an invalid format")
-        self.values[name] = value
-        return value
+        return self._accept(name, value)
 
     def email(self, name, required=False):
         value = self.string(name, required=required)
@@ -69,81 +73,61 @@ class Checker:
         return value
 
     def boolean(self, name, required=False):
-        raw, present = self._get(name, required, None)
+        raw, present = self._get(name, required)
         if not present:
             return None
+        text = str(raw).lower()
         if isinstance(raw, bool):
-            value = raw
-        elif str(raw).lower() in ("true", "1", "yes"):
-            value = True
-        elif str(raw).lower() in ("false", "0", "no"):
-            value = False
-        else:
-            self.error(name, "must be true or false")
-            return None
-        self.values[name] = value
-        return value
+            return self._accept(name, raw)
+        if text in ("true", "1", "yes", "false", "0", "no"):
+            return self._accept(name, text in ("true", "1", "yes"))
+        self.error(name, "must be true or false")
+        return None
 
-    def integer(self, name, required=False, minimum=None, maximum=None):
-        raw, present = self._get(name, required, None)
+    def _number(self, name, required, minimum, maximum, convert, what):
+        raw, present = self._get(name, required)
         if not present:
-            if name in self.data and not required:
-                self.values[name] = None
-            return None
-        if isinstance(raw, bool):
-            self.error(name, "must be a whole number")
             return None
         try:
-            value = int(str(raw))
-        except ValueError:
-            self.error(name, "must be a whole number")
-            return None
-        if minimum is not None and value < minimum or maximum is not None and value > maximum:
-            self.error(name, f"must be between {minimum} and {maximum}")
-        self.values[name] = value
-        return value
-
-    def decimal(self, name, required=False, minimum=None, maximum=None):
-        raw, present = self._get(name, required, None)
-        if not present:
-            if name in self.data and not required:
-                self.values[name] = None
-            return None
-        if isinstance(raw, bool):
-            self.error(name, "must be a number")
-            return None
-        try:
-            value = Decimal(str(raw))
-        except InvalidOperation:
-            self.error(name, "must be a number")
-            return None
-        if not value.is_finite():
-            self.error(name, "must be a number")
+            if isinstance(raw, bool):
+                raise ValueError(raw)
+            value = convert(str(raw))
+        except (ValueError, InvalidOperation):
+            self.error(name, f"must be {what}")
             return None
         if minimum is not None and value < minimum:
             self.error(name, f"must be at least {minimum}")
         if maximum is not None and value > maximum:
             self.error(name, f"must be at most {maximum}")
-        self.values[name] = value
-        return value
+        return self._accept(name, value)
+
+    def integer(self, name, required=False, minimum=None, maximum=None):
+        return self._number(name, required, minimum, maximum, int, "a whole number")
+
+    def decimal(self, name, required=False, minimum=None, maximum=None):
+        return self._number(name, required, minimum, maximum, _finite_decimal, "a number")
 
     def datetime(self, name, required=False, end_of_day=False):
-        raw, present = self._get(name, required, None)
+        raw, present = self._get(name, required)
         if not present:
-            if name in self.data and not required:
-                self.values[name] = None
             return None
         value = parse_datetime(raw, end_of_day=end_of_day)
         if value is None:
             self.error(name, "must be a date (YYYY-MM-DD) or date-time (ISO 8601)")
             return None
-        self.values[name] = value
-        return value
+        return self._accept(name, value)
 
     def done(self, message="Validation failed"):
         if self.errors:
             raise ValidationError(message, errors=self.errors)
         return self.values
+
+
+def _finite_decimal(text):
+    value = Decimal(text)
+    if not value.is_finite():
+        raise ValueError(text)
+    return value
 
 
 def parse_datetime(raw, end_of_day=False):

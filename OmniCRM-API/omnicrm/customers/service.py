@@ -107,7 +107,7 @@ def get_customer(customer_id, writable=False):
     return customer
 
 
-def _get_child(model, key, label, child_id):
+def _get_child(model, label, child_id):
     row = db.session.get(model, child_id)
     if row is None:
         raise NotFound(f"{label} {child_id} not found")
@@ -116,19 +116,19 @@ def _get_child(model, key, label, child_id):
 
 
 def get_contact(contact_id):
-    return _get_child(Contact, "contact_id", "Contact", contact_id)
+    return _get_child(Contact, "Contact", contact_id)
 
 
 def get_site(site_id):
-    return _get_child(Site, "site_id", "Site", site_id)
+    return _get_child(Site, "Site", site_id)
 
 
 def get_attribute(attribute_id):
-    return _get_child(CustomerAttribute, "attribute_id", "Attribute", attribute_id)
+    return _get_child(CustomerAttribute, "Attribute", attribute_id)
 
 
 def get_tag(tag_id):
-    return _get_child(CustomerTag, "tag_id", "Tag", tag_id)
+    return _get_child(CustomerTag, "Tag", tag_id)
 
 
 def _owner_for_write(data, check, creating):

@@ -2,8 +2,6 @@
 spec 06 §2-6)."""
 import json
 import re
-from pathlib import Path
-
 from flask import current_app
 from sqlalchemy import func, or_, select
 
@@ -11,11 +9,11 @@ from omnicrm import db
 from omnicrm.activity import log as activity
 from omnicrm.common.serialize import row_to_dict
 from omnicrm.common.validation import Checker
-from omnicrm.config import REPO_ROOT
 from omnicrm.db import utcnow
-from omnicrm.errors import Conflict, NotFound, ValidationError
+from omnicrm.errors import Conflict, NotFound
 from omnicrm.products.lists import ListFormatError, parse_features, parse_list
 from omnicrm.products.models import AUTO_RENEW_CHOICES, PRODUCT_CATEGORIES, Product
+from omnicrm.provisioning.playbooks import playbook_dir
 
 SLUG_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]*"
 PLAY_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]*"
@@ -32,13 +30,8 @@ ENDED_SERVICE_STATES = ("Deactivated",)
 
 # ------------------------------------------------------------------------------------------- playbooks
 
-def playbook_dir():
-    """The directory holding the plays (config provisioning.playbook_dir, relative to the repository root)."""
-    configured = Path(current_app.config["CRM"]["provisioning"]["playbook_dir"])
-    return configured if configured.is_absolute() else REPO_ROOT / configured
-
-
 def playbook_exists(name):
+    """Whether <provisioning.playbook_dir>/<name>.yaml exists (the directory as the provisioning engine sees it)."""
     return (playbook_dir() / f"{name}.yaml").is_file()
 
 

@@ -146,7 +146,7 @@ class SimpleProvisionRecharge(Resource):
         wait = int(current_app.config["CRM"]["provisioning"].get("recharge_wait_seconds") or 60)
         deadline = time.monotonic() + wait
         while True:
-            db.session.expire_all()
+            db.session.rollback()  # a new transaction: MariaDB's repeatable read would keep showing status 1
             job = service.get_job(job.provision_id)
             if job.provisioning_status != STATUS_RUNNING or time.monotonic() >= deadline:
                 break

@@ -43,14 +43,18 @@ export interface Customer {
   created?: string;
   contacts?: Contact[];
   sites?: Site[];
+  tags?: { tag_id: number; tag_text: string; tag_hex_color: string; tag_link?: string | null; tag_active?: boolean }[];
 }
+
+export type NewContact = Omit<Contact, "contact_id" | "customer_id">;
+export type NewSite = Omit<Site, "site_id" | "customer_id" | "plus_code">;
 
 export type CustomerInput = Pick<Customer, "customer_name" | "customer_status" | "customer_account_type" | "customer_payment_type" | "tax_identifier" | "customer_notes">;
 
 export const customersApi = {
   list: (params: ListParams) => api.get<Page<Customer>>("/crm/customers", toApiQuery(params)),
   get: (id: number) => api.get<Customer>(`/crm/customer/customer_id/${id}`),
-  create: (body: CustomerInput) => api.put<Customer>("/crm/customer/", body),
+  create: (body: CustomerInput & { contacts?: NewContact[]; sites?: NewSite[] }) => api.put<Customer>("/crm/customer/", body),
   update: (id: number, body: Partial<CustomerInput>) => api.patch<Customer>(`/crm/customer/customer_id/${id}`, body),
   remove: (id: number) => api.delete<{ message?: string }>(`/crm/customer/customer_id/${id}`),
   sites: (id: number) => api.get<Site[]>(`/crm/site/customer_id/${id}`),

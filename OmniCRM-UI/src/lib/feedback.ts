@@ -17,8 +17,24 @@ interface Form {
   values: object;
 }
 
+function hasPath(values: object, path: string): boolean {
+  let current: unknown = values;
+  for (const part of path.split(".")) {
+    if (!current || typeof current !== "object" || !(part in current)) return false;
+    current = (current as Record<string, unknown>)[part];
+  }
+  return true;
+}
+
+/** The form path for an API field name: an exact alias, or a prefix alias ("contacts[0]." → "contact."). */
+function formPath(field: string, aliases: Record<string, string>): string {
+  if (aliases[field]) return aliases[field];
+  const prefix = Object.keys(aliases).find((key) => key.endsWith(".") && field.startsWith(key));
+  return prefix ? aliases[prefix] + field.slice(prefix.length) : field;
+}
+
 /**
- * Show the API's field errors next to the form's fields. Errors for fields the form does not have are put in
+ * Show the API's field errors next to the form's fields (nested fields too: `contact.contact_email`). Errors for fields the form does not have are put in
  * the message so nothing is lost; returns the text for the form's general error line.
  */
 export function applyApiErrors(form: Form, error: unknown, aliases: Record<string, string> = {}): string {
@@ -26,8 +42,8 @@ export function applyApiErrors(form: Form, error: unknown, aliases: Record<strin
   const known: Record<string, string> = {};
   const other: string[] = [];
   for (const [field, message] of Object.entries(error.errors)) {
-    const target = aliases[field] ?? field;
-    if (target in form.values) known[target] = message;
+    const target = formPath(field, aliases);
+    if (hasPath(form.values, target)) known[target] = message;
     else other.push(`${field}: ${message}`);
   }
   form.setErrors(known);

@@ -5,8 +5,9 @@ import { useTranslation } from "react-i18next";
 import { Link, useLocation, useNavigate, useParams } from "react-router";
 import { customersApi, type Customer, type Site } from "../api/customers";
 import { useAuth } from "../auth/AuthContext";
-import { ComingSoon, ErrorState, LoadingState } from "../components/States";
-import { formatDateTime } from "../config";
+import { ErrorState, LoadingState } from "../components/States";
+import { config, formatDateTime } from "../config";
+import { ActivityTab, AttributesTab, ServicesTab, TagPill, TagsTab } from "./CustomerTabs";
 import { CUSTOMER_TAB_HASH, tabFromHash, type CustomerTab } from "../lib/search";
 import { STATUS_COLORS } from "./CustomersPage";
 
@@ -43,13 +44,14 @@ export function CustomerPage() {
           <Badge color={STATUS_COLORS[c.customer_status] ?? "gray"} variant="light">
             {t(`customers.statuses.${c.customer_status}`, { defaultValue: c.customer_status })}
           </Badge>
+          {(c.tags ?? []).filter((tag) => tag.tag_active !== false).map((tag) => <TagPill key={tag.tag_id} tag={tag} />)}
         </Group>
         {allows("update_customer") && (
           <Button component={Link} to={`/customers/${id}/edit`} variant="light" leftSection={<IconEdit size={16} />}>{t("common.edit")}</Button>
         )}
       </Group>
       <Tabs value={tab} onChange={(value) => navigate({ hash: CUSTOMER_TAB_HASH[(value ?? "overview") as CustomerTab] }, { replace: true })}>
-        <Tabs.List>
+        <Tabs.List style={{ flexWrap: "nowrap", overflowX: "auto" }}>
           {TABS.filter((entry) => !entry.requires || allows(entry.requires)).map((entry) => (
             <Tabs.Tab key={entry.key} value={entry.key}>{t(`customers.tabs.${entry.key}`)}</Tabs.Tab>
           ))}
@@ -57,9 +59,10 @@ export function CustomerPage() {
         <Tabs.Panel value="overview" pt="md"><Overview customer={c} /></Tabs.Panel>
         <Tabs.Panel value="contacts" pt="md"><Contacts customer={c} /></Tabs.Panel>
         <Tabs.Panel value="sites" pt="md"><Sites customer={c} /></Tabs.Panel>
-        {(["services", "attributes", "tags", "activity"] as const).map((key) => (
-          <Tabs.Panel key={key} value={key} pt="md"><ComingSoon title={t(`customers.tabs.${key}`)} /></Tabs.Panel>
-        ))}
+        <Tabs.Panel value="services" pt="md">{tab === "services" && <ServicesTab customer={c} />}</Tabs.Panel>
+        <Tabs.Panel value="attributes" pt="md">{tab === "attributes" && <AttributesTab customerId={id} />}</Tabs.Panel>
+        <Tabs.Panel value="tags" pt="md">{tab === "tags" && <TagsTab customerId={id} />}</Tabs.Panel>
+        <Tabs.Panel value="activity" pt="md">{tab === "activity" && <ActivityTab customerId={id} />}</Tabs.Panel>
       </Tabs>
     </Stack>
   );
@@ -98,7 +101,7 @@ function Contacts({ customer }: { customer: Customer }) {
     <Table.ScrollContainer minWidth={560}>
       <Table striped>
         <Table.Thead>
-          <Table.Tr><Table.Th>{t("common.name")}</Table.Th><Table.Th>{t("common.email")}</Table.Th><Table.Th>{t("common.phone")}</Table.Th><Table.Th>Type</Table.Th></Table.Tr>
+          <Table.Tr><Table.Th>{t("common.name")}</Table.Th><Table.Th>{t("common.email")}</Table.Th><Table.Th>{t("common.phone")}</Table.Th><Table.Th>{t("customers.contactTypes")}</Table.Th></Table.Tr>
         </Table.Thead>
         <Table.Tbody>
           {contacts.map((contact) => (
@@ -115,7 +118,24 @@ function Contacts({ customer }: { customer: Customer }) {
   );
 }
 
-/** Sites: a map comes with a Google key (later); without one the Plus Code links to the location. */
+/** Where a site is: a Google map when a key is configured (spec 01 §6), otherwise its Plus Code. */
+function SiteLocation({ site }: { site: Site }) {
+  const { t } = useTranslation();
+  const lat = site.latitude === null || site.latitude === undefined ? null : Number(site.latitude);
+  const lng = site.longitude === null || site.longitude === undefined ? null : Number(site.longitude);
+  if (config.googleApiKey && lat !== null && lng !== null) {
+    const src = `https://www.google.com/maps/embed/v1/place?key=${encodeURIComponent(config.googleApiKey)}&q=${lat},${lng}`;
+    return <iframe title={site.site_name} src={src} width="100%" height="200" style={{ border: 0, marginTop: 8 }} loading="lazy" referrerPolicy="no-referrer-when-downgrade" data-testid="site-map" />;
+  }
+  if (!site.plus_code) return null;
+  return (
+    <Text size="sm" mt="xs" data-testid="site-plus-code">
+      {t("customers.plusCode")}:{" "}
+      <Anchor href={`https://plus.codes/${encodeURIComponent(site.plus_code)}`} target="_blank" rel="noreferrer" ff="monospace">{site.plus_code}</Anchor>
+    </Text>
+  );
+}
+
 function Sites({ customer }: { customer: Customer }) {
   const { t } = useTranslation();
   const sites: Site[] = customer.sites ?? [];
@@ -126,12 +146,7 @@ function Sites({ customer }: { customer: Customer }) {
         <Card withBorder key={site.site_id}>
           <Text fw={700}>{site.site_name}</Text>
           <Text size="sm">{[site.address_line_1, site.address_line_2, site.city, site.state, site.zip_code, site.country].filter(Boolean).join(", ")}</Text>
-          {site.plus_code && (
-            <Text size="sm" mt="xs">
-              {t("customers.plusCode")}:{" "}
-              <Anchor href={`https://plus.codes/${encodeURIComponent(site.plus_code)}`} target="_blank" rel="noreferrer" ff="monospace">{site.plus_code}</Anchor>
-            </Text>
-          )}
+          <SiteLocation site={site} />
           {site.address_notes && <Text size="sm" c="dimmed" mt="xs">{site.address_notes}</Text>}
         </Card>
       ))}
