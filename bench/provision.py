@@ -27,6 +27,7 @@ from omnicrm.products.models import Product  # noqa: E402
 from omnicrm.provisioning import dispatch  # noqa: E402
 from omnicrm.provisioning.runner import VENV_BIN  # noqa: E402
 from omnicrm.seed import ensure_admin  # noqa: E402
+from omnicrm.services.models import Service  # noqa: E402
 from tests.conftest import make_config  # noqa: E402
 
 PLAYS = REPO / "tests" / "provisioning" / "plays"
@@ -80,8 +81,12 @@ def main():
         product = Product(product_name="Bench", product_slug="bench", category="standalone",
                           provisioning_play=PLAY, enabled=True, residential=True, business=True)
         db.session.add_all([customer, product])
+        db.session.flush()
+        service = Service(customer_id=customer.customer_id, service_name="Bench", service_uuid="Service_bench")
+        db.session.add(service)
         db.session.commit()
-        ids = {"customer_id": customer.customer_id, "product_id": product.product_id}
+        ids = {"customer_id": customer.customer_id, "product_id": product.product_id,
+               "service_id": service.service_id}
     client = app.test_client()
     token = client.post("/crm/auth/login", json={"email": "admin@example.com", "password": "Admin123!"}) \
         .get_json()["token"]

@@ -369,11 +369,14 @@ def update_item(item, data):
     after = _loggable(item)
     changes = _changes(before, after, template)
     if changes:
-        action = "assign" if item.customer_id and not before.get("customer_id") else (
-            "release" if before.get("customer_id") and not item.customer_id else "update")
+        if item.customer_id and not before.get("customer_id"):
+            action, text = "assign", f"assigned to customer {item.customer_id}"
+        elif before.get("customer_id") and not item.customer_id:
+            action, text = "release", f"released ({item.item_state})"
+        else:
+            action, text = "update", "updated"
         activity.record("inventory", item.inventory_id, action,
-                        f"Inventory item {item.inventory_id} ({item.item} {item.itemtext1}) {action}d"
-                        if action != "update" else f"Inventory item {item.inventory_id} updated",
+                        f"Inventory item {item.inventory_id} ({item.item} {item.itemtext1}) {text}",
                         customer_id=item.customer_id or before.get("customer_id"), changes=changes)
     return item
 

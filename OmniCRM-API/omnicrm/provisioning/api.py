@@ -3,7 +3,7 @@ import time
 
 from flask import current_app, g
 from flask_restx import Namespace, Resource, fields
-from sqlalchemy import or_
+from sqlalchemy import or_, select
 
 from omnicrm import db
 from omnicrm.auth.identity import customer_scope, ensure_customer_visible
@@ -147,10 +147,12 @@ class SimpleProvisionRecharge(Resource):
         deadline = time.monotonic() + wait
         while True:
             db.session.rollback()  # a new transaction: MariaDB's repeatable read would keep showing status 1
-            job = service.get_job(job.provision_id)
-            if job.provisioning_status != STATUS_RUNNING or time.monotonic() >= deadline:
+            status = db.session.scalar(select(Provision.provisioning_status)
+                                       .where(Provision.provision_id == job.provision_id))
+            if status != STATUS_RUNNING or time.monotonic() >= deadline:
                 break
             time.sleep(0.25)
+        job = db.session.get(Provision, job.provision_id, populate_existing=True)
         body = service.job_to_dict(job)
         if job.provisioning_status == STATUS_RUNNING:
             return body, 202

@@ -24,13 +24,3 @@ export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () =>
     </Alert>
   );
 }
-
-export function ComingSoon({ title }: { title: string }) {
-  const { t } = useTranslation();
-  return (
-    <Stack>
-      <Text fw={700} size="xl">{title}</Text>
-      <Alert color="gray">{t("common.comingSoon")}</Alert>
-    </Stack>
-  );
-}

@@ -287,8 +287,8 @@ function ProductFormBody({ product, onClose }: { product: Product | null; onClos
           </Tabs.Panel>
           <Tabs.Panel value="provisioning" pt="md">
             <Stack>
-              <TextInput label={t("products.play")} description={t("products.playHelp")} ff="monospace" {...form.getInputProps("provisioning_play")} />
-              <Textarea label={t("products.jsonVars")} description={t("products.jsonVarsHelp")} autosize minRows={3} ff="monospace" {...form.getInputProps("provisioning_json_vars")} />
+              <TextInput label={t("products.play")} description={t("products.playHelp")} styles={{ input: { fontFamily: "monospace" } }} {...form.getInputProps("provisioning_play")} />
+              <Textarea label={t("products.jsonVars")} description={t("products.jsonVarsHelp")} autosize minRows={3} styles={{ input: { fontFamily: "monospace" } }} {...form.getInputProps("provisioning_json_vars")} />
               <MultiSelect label={t("products.inventoryItems")} description={t("products.inventoryItemsHelp")} searchable
                 data={[...new Set([...(templates.data?.data.map((tpl) => tpl.item) ?? []), ...form.values.inventory_items_list])]}
                 {...form.getInputProps("inventory_items_list")} />

@@ -179,9 +179,9 @@ function UsageChart({ bars }: { bars: BalanceBar[] }) {
         {series.map((s, i) => (
           <g key={s.key} transform={`translate(0 ${i * row})`}>
             <text x="0" y="17" fontSize="11" fill="currentColor">{s.key}</text>
-            <rect x="80" y="4" width={(300 * s.used) / 100} height="18" fill="var(--mantine-color-orange-5)" />
-            <rect x={80 + (300 * s.used) / 100} y="4" width={(300 * s.remaining) / 100} height="18" fill="var(--mantine-color-green-5)" />
-            <text x="385" y="17" fontSize="11" fill="currentColor">{s.used}%</text>
+            <rect x="80" y="4" width={(270 * s.used) / 100} height="18" fill="var(--mantine-color-orange-5)" />
+            <rect x={80 + (270 * s.used) / 100} y="4" width={(270 * s.remaining) / 100} height="18" fill="var(--mantine-color-green-5)" />
+            <text x="358" y="17" fontSize="11" fill="currentColor">{s.used}%</text>
           </g>
         ))}
         <g transform={`translate(80 ${series.length * row + 12})`} fontSize="10" fill="currentColor">

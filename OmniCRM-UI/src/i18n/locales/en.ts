@@ -7,7 +7,7 @@ const en = {
     search: "Search", actions: "Actions", yes: "Yes", no: "No", none: "None", all: "All", confirm: "Confirm",
     required: "Required", invalidEmail: "Enter a valid email address", saved: "Saved", deleted: "Deleted",
     restored: "Restored", noResults: "Nothing to show", rowsPerPage: "Rows per page",
-    showing: "Showing {{from}}-{{to}} of {{total}}", comingSoon: "This section is not available yet.",
+    showing: "Showing {{from}}-{{to}} of {{total}}",
     errorTitle: "Something went wrong", notFound: "Page not found", notFoundText: "The page you asked for does not exist.",
     forbidden: "You do not have permission to see this page.", home: "Go to the start page",
     status: "Status", name: "Name", email: "Email", phone: "Phone", id: "ID", created: "Created",

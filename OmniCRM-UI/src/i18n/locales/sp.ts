@@ -8,7 +8,7 @@ const sp: Translation = {
     search: "Buscar", actions: "Acciones", yes: "Sí", no: "No", none: "Ninguno", all: "Todos", confirm: "Confirmar",
     required: "Obligatorio", invalidEmail: "Introduzca un correo electrónico válido", saved: "Guardado", deleted: "Eliminado",
     restored: "Restaurado", noResults: "No hay nada que mostrar", rowsPerPage: "Filas por página",
-    showing: "Mostrando {{from}}-{{to}} de {{total}}", comingSoon: "Esta sección aún no está disponible.",
+    showing: "Mostrando {{from}}-{{to}} de {{total}}",
     errorTitle: "Algo salió mal", notFound: "Página no encontrada", notFoundText: "La página solicitada no existe.",
     forbidden: "No tiene permiso para ver esta página.", home: "Ir a la página de inicio",
     status: "Estado", name: "Nombre", email: "Correo electrónico", phone: "Teléfono", id: "ID", created: "Creado",

@@ -1,0 +1,107 @@
+"""Customer transactions (spec 07 §4): create, read, list per customer, void.
+
+Minimal by design: what provisioning playbooks need to charge setup costs and roll a charge back (spec 03 §12.8
+step 9, spec 06 §8.2 task 11). Invoicing builds on these rows.
+"""
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import select
+
+from omnicrm import db
+from omnicrm.activity import log as activity
+from omnicrm.billing.models import CREDIT_TYPES, TRANSACTION_TYPES, Transaction
+from omnicrm.common.serialize import iso, plain
+from omnicrm.common.validation import Checker
+from omnicrm.customers.models import Customer
+from omnicrm.errors import Conflict, NotFound
+from omnicrm.services.models import Service
+
+CENT = Decimal("0.01")
+FIELDS = ("customer_id", "service_id", "site_id", "invoice_id", "title", "description", "transaction_type",
+          "credit_type", "retail_cost", "wholesale_cost", "tax_percentage", "created")
+
+
+def _default_tax(service):
+    """The tax of the service's product, else 0 (spec 07 §4.9)."""
+    if service is None or not service.product_id:
+        return Decimal(0)
+    from omnicrm.products.models import Product
+    product = db.session.get(Product, service.product_id)
+    return Decimal(str(product.tax_percentage or 0)) if product is not None else Decimal(0)
+
+
+def create_transaction(data):
+    """A debit (positive) or credit (stored negative, no tax); `invoice_id` must be null: invoicing sets it."""
+    check = Checker(data)
+    check.reject_unknown(FIELDS, read_only=("transaction_id", "tax_amount", "void", "last_modified"))
+    customer_id = check.integer("customer_id", required=True, minimum=1)
+    service_id = check.integer("service_id", minimum=1)
+    check.integer("site_id", minimum=1)
+    if data.get("invoice_id") not in (None, ""):
+        check.error("invoice_id", "must be null: a transaction joins an invoice when the invoice is generated")
+    check.string("title", required=True, max_length=255)
+    check.string("description", max_length=5000)
+    kind = check.string("transaction_type", choices=TRANSACTION_TYPES) or "debit"
+    credit_type = check.string("credit_type", max_length=30)
+    retail = check.decimal("retail_cost", required=True, minimum=Decimal(0))
+    check.decimal("wholesale_cost", minimum=Decimal(0))
+    tax = check.decimal("tax_percentage", minimum=Decimal(0), maximum=Decimal(100))
+    check.datetime("created")
+    customer = db.session.get(Customer, customer_id) if customer_id else None
+    if customer_id and customer is None:
+        check.error("customer_id", f"customer {customer_id} does not exist")
+    service = db.session.get(Service, service_id) if service_id else None
+    if service_id and (service is None or service.customer_id != customer_id):
+        check.error("service_id", f"service {service_id} is not a service of customer {customer_id}")
+    if kind == "credit" and credit_type not in CREDIT_TYPES:
+        check.error("credit_type", f"a credit needs one of: {', '.join(CREDIT_TYPES)}")
+    values = check.done()
+    values.pop("invoice_id", None)
+    row = Transaction(**{k: v for k, v in values.items() if v is not None})
+    row.transaction_type = kind
+    retail = retail.quantize(CENT, ROUND_HALF_UP)
+    if kind == "credit":
+        row.retail_cost, row.tax_percentage, row.tax_amount = -retail, Decimal(0), Decimal(0)
+    else:
+        row.credit_type = None
+        row.tax_percentage = tax if tax is not None else _default_tax(service)
+        row.retail_cost = retail
+        row.tax_amount = (retail * row.tax_percentage / 100).quantize(CENT, ROUND_HALF_UP)
+    db.session.add(row)
+    db.session.flush()
+    activity.record("transaction", row.transaction_id, "create",
+                    f"Transaction {row.transaction_id} {row.title!r} {row.retail_cost}", customer_id=customer_id)
+    return row
+
+
+def get_transaction(transaction_id):
+    row = db.session.get(Transaction, transaction_id)
+    if row is None:
+        raise NotFound(f"Transaction {transaction_id} not found")
+    return row
+
+
+def void_transaction(row):
+    """Void an unbilled transaction (billed ones need a credit instead); voiding twice is harmless."""
+    if row.invoice_id is not None:
+        raise Conflict("An invoiced transaction cannot be voided: add a credit instead",
+                       errors={"invoice_id": f"is {row.invoice_id}"})
+    if not row.void:
+        row.void = True
+        activity.record("transaction", row.transaction_id, "void",
+                        f"Transaction {row.transaction_id} {row.title!r} voided", customer_id=row.customer_id)
+    return row
+
+
+def customer_transactions_query(customer_id):
+    return select(Transaction).where(Transaction.customer_id == customer_id)
+
+
+def transaction_to_dict(row):
+    return {"transaction_id": row.transaction_id, "customer_id": row.customer_id, "service_id": row.service_id,
+            "site_id": row.site_id, "invoice_id": row.invoice_id, "title": row.title,
+            "description": row.description, "transaction_type": row.transaction_type,
+            "credit_type": row.credit_type, "retail_cost": plain(row.retail_cost),
+            "wholesale_cost": plain(row.wholesale_cost), "tax_percentage": plain(row.tax_percentage),
+            "tax_amount": plain(row.tax_amount), "void": bool(row.void), "created": iso(row.created),
+            "last_modified": iso(row.last_modified)}
