@@ -73,3 +73,12 @@ def init_engine(url, **kwargs):
 
 def get_engine():
     return _engine
+
+
+def get_or_404(model, key, label):
+    """The row of `model` with primary key `key`, or the API's 404 naming what was missing."""
+    from omnicrm.errors import NotFound
+    row = session.get(model, key)
+    if row is None:
+        raise NotFound(f"{label} {key} not found")
+    return row

@@ -97,7 +97,9 @@ describe("staff console", { timeout: 180_000 }, () => {
     await page.getByText("User john.smith@example.com deleted").waitFor();
     await page.getByTestId("users-table").getByText("john.smith@example.com").waitFor({ state: "detached" });
 
-    await page.getByLabel("Show deleted users").check();
+    await page.getByRole("dialog").waitFor({ state: "detached" }); // the confirmation has finished closing
+    // The switch follows the URL, which updates a moment after the click: click, then wait for the URL.
+    await page.getByLabel("Show deleted users").dispatchEvent("click");
     await page.waitForURL(/filters=/);
     await page.getByRole("button", { name: "Restore john.smith@example.com" }).click();
     await page.getByText("User john.smith@example.com restored").waitFor();

@@ -205,6 +205,7 @@ describe("staff console screens", { timeout: 170_000 }, () => {
     const row = page.getByTestId("product-row-Mobile-SIM_clone");
     await row.getByRole("switch").dispatchEvent("click"); // a clone starts disabled: enable it (no confirmation)
     await page.getByText("Mobile SIM Only_clone enabled").waitFor();
+    await row.locator('input[role="switch"]:checked:not(:disabled)').waitFor(); // the list shows it enabled
     await row.getByRole("switch").dispatchEvent("click");
     await page.getByTestId("confirm-danger").click();
     await page.getByText("Mobile SIM Only_clone disabled").waitFor();

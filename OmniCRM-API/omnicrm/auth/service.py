@@ -13,7 +13,7 @@ from omnicrm.auth.tokens import issue_tokens, revoke, revoke_encoded
 from omnicrm.common.serialize import iso
 from omnicrm.common.shared_state import hit_counter
 from omnicrm.db import utcnow
-from omnicrm.errors import ApiError, Conflict, NotFound, Unauthorized, ValidationError
+from omnicrm.errors import ApiError, Conflict, Unauthorized, ValidationError
 
 INVALID_LOGIN = "Invalid email or password"
 
@@ -165,10 +165,7 @@ def create_user(data, roles, contact_id=None, force_password_change=False):
 
 
 def get_user(user_id):
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound(f"User {user_id} not found")
-    return user
+    return db.get_or_404(User, user_id, "User")
 
 
 def soft_delete_user(user):

@@ -35,10 +35,7 @@ TEMPLATE_READ_ONLY = {"inventory_template_id", "created", "last_modified"}
 # --------------------------------------------------------------------------------------------- templates
 
 def get_template(template_id):
-    template = db.session.get(InventoryTemplate, template_id)
-    if template is None:
-        raise NotFound(f"Inventory template {template_id} not found")
-    return template
+    return db.get_or_404(InventoryTemplate, template_id, "Inventory template")
 
 
 def template_by_name(name):

@@ -10,7 +10,7 @@ from omnicrm.activity import log as activity
 from omnicrm.common.serialize import row_to_dict
 from omnicrm.common.validation import Checker
 from omnicrm.db import utcnow
-from omnicrm.errors import Conflict, NotFound
+from omnicrm.errors import Conflict
 from omnicrm.products.lists import ListFormatError, parse_features, parse_list
 from omnicrm.products.models import AUTO_RENEW_CHOICES, PRODUCT_CATEGORIES, Product
 from omnicrm.provisioning.playbooks import playbook_dir
@@ -183,10 +183,7 @@ def _slug_taken(slug, product=None):
 # ------------------------------------------------------------------------------------------- CRUD
 
 def get_product(product_id):
-    product = db.session.get(Product, product_id)
-    if product is None:
-        raise NotFound(f"Product {product_id} not found")
-    return product
+    return db.get_or_404(Product, product_id, "Product")
 
 
 def product_to_dict(product):

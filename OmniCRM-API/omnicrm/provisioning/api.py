@@ -13,7 +13,7 @@ from omnicrm.common.validation import json_body
 from omnicrm.customers.models import Customer
 from omnicrm.errors import DependencyError, Forbidden
 from omnicrm.products.models import Product
-from omnicrm.provisioning import service
+from omnicrm.provisioning import notify, service
 from omnicrm.provisioning.models import STATUS_RUNNING, STATUS_SUCCESS, Provision
 
 ns = Namespace("provision", description="Provisioning jobs (Ansible playbooks) and their events",
@@ -159,6 +159,18 @@ class SimpleProvisionRecharge(Resource):
         if job.provisioning_status != STATUS_SUCCESS:
             raise DependencyError(f"Provisioning job {job.provision_id} failed", provision=body)
         return body
+
+
+@ns.route("/welcome_email/customer_id/<int:customer_id>")
+class WelcomeEmail(Resource):
+    @requires("create_provision")
+    @ns.response(200, "Sent (or recorded in the outbox) to every contact with an e-mail address")
+    @ns.response(404, "No such customer")
+    def post(self, customer_id):
+        """The playbooks' welcome e-mail (task_welcome_email.yaml): Mailjet template
+        api_crmCommunicationCustomerWelcome to the customer's contacts, so no Mailjet secret reaches a playbook."""
+        ensure_customer_visible(customer_id)
+        return notify.send_welcome_email(customer_id, json_body())
 
 
 namespaces = [ns]

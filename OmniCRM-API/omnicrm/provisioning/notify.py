@@ -65,3 +65,37 @@ def send_failure_email(job):
         db.session.rollback()
         log.exception("could not send the failure e-mail of provisioning job %s", job.provision_id)
         return None
+
+
+def send_welcome_email(customer_id, data):
+    """The welcome e-mail of a new service (spec 03 §12.12) to every contact with an address; Mailjet template
+    api_crmCommunicationCustomerWelcome with the package name and costs as template variables."""
+    from sqlalchemy import select
+
+    from omnicrm import db
+    from omnicrm.common.validation import Checker
+    from omnicrm.communications.service import send_template_email
+    from omnicrm.customers.models import Contact, Customer
+    from omnicrm.errors import NotFound
+    check = Checker(data)
+    package = check.string("package_name", required=True)
+    monthly = check.decimal("monthly_cost")
+    setup = check.decimal("setup_cost")
+    service_id = check.integer("service_id", minimum=1)
+    check.done()
+    customer = db.session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound(f"Customer {customer_id} not found")
+    contacts = db.session.scalars(select(Contact).where(Contact.customer_id == customer_id,
+                                                        Contact.contact_email.isnot(None))).all()
+    recipients = [{"email": c.contact_email,
+                   "name": " ".join(p for p in (c.contact_firstname, c.contact_lastname) if p) or None}
+                  for c in contacts if c.contact_email]
+    if not recipients:
+        return {"sent": False, "message": "The customer has no contact with an e-mail address"}
+    row = send_template_email("api_crmCommunicationCustomerWelcome", recipients, {
+        "first_name": contacts[0].contact_firstname or "", "customer_name": customer.customer_name,
+        "package_name": package, "monthly_cost": monthly, "setup_cost": setup, "service_id": service_id},
+        customer_id=customer_id, raise_errors=False)
+    return {"sent": row.status in ("sent", "recorded"), "communication_id": row.communication_id,
+            "status": row.status}

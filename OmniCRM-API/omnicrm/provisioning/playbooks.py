@@ -67,3 +67,14 @@ def describe(path):
     count = sum(_count(p.get(key), Path(path).parent) for p in plays for key in TASK_LISTS)
     name = next((p.get("name") for p in plays if isinstance(p.get("name"), str)), None)
     return count, name
+
+
+def chain(path):
+    """The plays that run after this one, in order (spec 04 §7.9): the first play's `vars.provisioning_chain`.
+    Each must be a plain play name; [] when the playbook declares none or cannot be read."""
+    data = _load(path)
+    plays = [p for p in data if isinstance(p, dict)] if isinstance(data, list) else []
+    names = (plays[0].get("vars") or {}).get("provisioning_chain") if plays else None
+    if not isinstance(names, list):
+        return []
+    return [name for name in names if valid_play_name(name)]

@@ -271,7 +271,11 @@ def execute_job(provision_id):
                     "likely_causes": likely_causes(stdout + "\n" + stderr), "variables": variables})
     finally:
         revoke_job_token(claims)
-    return finish_job(provision_id, outcome)
+    result = finish_job(provision_id, outcome)
+    if result == STATUS_SUCCESS:
+        from omnicrm.provisioning.chains import advance
+        advance(provision_id)
+    return result
 
 
 def finish_job(provision_id, outcome, reason=None):

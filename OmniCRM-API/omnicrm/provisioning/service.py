@@ -14,7 +14,7 @@ from omnicrm.common.serialize import iso
 from omnicrm.common.validation import Checker
 from omnicrm.customers.models import Customer
 from omnicrm.db import utcnow
-from omnicrm.errors import Conflict, Forbidden, NotFound, ValidationError
+from omnicrm.errors import Conflict, Forbidden, ValidationError
 from omnicrm.inventory.models import FREE_STATES, Inventory
 from omnicrm.products.models import Product
 from omnicrm.provisioning import playbooks
@@ -25,6 +25,14 @@ from omnicrm.services.models import Service
 # Set by the engine, never by the caller: a client-supplied value must not win (spec 04 §22 item 5).
 SYSTEM_KEYS = ("access_token", "refresh_token", "initiating_user", "crm_config", "provision_id")
 CONTROL_KEYS = ("product_id", "customer_id", "service_id", "provisioning_play")
+# Test hooks honoured by the reference playbooks (a named task fails after its effect, to prove the rollback).
+# Only staff who may both create and update provisioning jobs may send them; never customers or automated callers.
+FAULT_KEYS = ("fail_at_task",)
+
+
+def _may_inject_faults(identity):
+    return identity.customer_id is None and identity.kind == "user" and identity.has("create_provision") \
+        and identity.has("update_provision")
 
 
 def parse_name_list(raw):
@@ -134,6 +142,9 @@ def create_job(identity, data, *, parent_provision_id=None, retry_of=None, dispa
     for key in SYSTEM_KEYS:
         if key in data:
             check.error(key, "is set by the provisioning system, not by the caller")
+    for key in FAULT_KEYS:
+        if key in data and not _may_inject_faults(identity):
+            check.error(key, "is a test hook reserved to staff with create_provision and update_provision")
     check.done()
     errors = {}
     product = product_ref[1]
@@ -162,9 +173,13 @@ def create_job(identity, data, *, parent_provision_id=None, retry_of=None, dispa
         errors["provisioning_play"] = "the product has no provisioning_play"
     elif not playbooks.valid_play_name(play):
         errors["provisioning_play"] = "must be a playbook name from Provisioners/plays (letters, digits, _ . -)"
-    _check_product(product, customer, identity, errors)
+    deprovision = data.get("action") == "deprovision"
+    if deprovision and service is None:
+        errors["service_id"] = "deprovisioning needs the service_id of the service to remove"
+    if not deprovision:  # removing a service consumes no stock and works for discontinued products too
+        _check_product(product, customer, identity, errors)
     product_vars = _product_vars(product)
-    selections = _select_inventory(product, data, errors)
+    selections = {} if deprovision else _select_inventory(product, data, errors)
     if errors:
         raise ValidationError("Validation failed", errors=errors)
 
@@ -196,10 +211,7 @@ def create_job(identity, data, *, parent_provision_id=None, retry_of=None, dispa
 
 
 def get_job(provision_id):
-    job = db.session.get(Provision, provision_id)
-    if job is None:
-        raise NotFound(f"Provisioning job {provision_id} not found")
-    return job
+    return db.get_or_404(Provision, provision_id, "Provisioning job")
 
 
 def retry_job(identity, job):
@@ -207,6 +219,11 @@ def retry_job(identity, job):
     if job.provisioning_status != STATUS_FAILED:
         raise Conflict("Only a failed provisioning job can be retried",
                        errors={"provisioning_status": f"is {job.provisioning_status}"})
+    if job.parent_provision_id is not None:  # a chain part: repeat it on the same bundle, no new order
+        from omnicrm.provisioning import chains
+        root = get_job(job.parent_provision_id)
+        if job.provisioning_play in chains.parts_of(root):
+            return chains.create_part(root, job.provisioning_play, retry_of=job.provision_id)
     stored = json.loads(job.provisioning_json_vars or "{}")
     data = {k: v for k, v in stored.items() if k not in SYSTEM_KEYS}
     data["provisioning_play"] = job.provisioning_play
