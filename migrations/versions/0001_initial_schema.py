@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 12:11:12.766643
+Create Date: 2026-11-29 12:47:29.765875
 """
 from alembic import op
 import sqlalchemy as sa
@@ -293,7 +293,7 @@ def upgrade():
     op.create_table('Invoice_PDF_Cache',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('invoice_id', sa.Integer(), nullable=False),
-    sa.Column('pdf_data', sa.Text().with_variant(sa.Text(length=4294967295), 'mysql'), nullable=False),
+    sa.Column('pdf_data', sa.Text().with_variant(mysql.LONGTEXT(), 'mysql'), nullable=False),
     sa.Column('filename', sa.String(length=255), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('file_size', sa.Integer(), nullable=False),
@@ -509,7 +509,7 @@ def upgrade():
     sa.Column('service_id', sa.Integer(), nullable=True),
     sa.Column('provisioning_play', sa.String(length=255), nullable=False),
     sa.Column('playbook_description', sa.String(length=255), nullable=True),
-    sa.Column('provisioning_json_vars', sa.Text().with_variant(sa.Text(length=16777215), 'mysql'), nullable=True),
+    sa.Column('provisioning_json_vars', sa.Text().with_variant(mysql.MEDIUMTEXT(), 'mysql'), nullable=True),
     sa.Column('provisioning_status', sa.Integer(), nullable=False),
     sa.Column('task_count', sa.Integer(), nullable=False),
     sa.Column('initiating_user', sa.Integer(), nullable=True),
@@ -581,7 +581,7 @@ def upgrade():
     sa.Column('event_name', sa.String(length=500), nullable=False),
     sa.Column('event_number', sa.Integer(), nullable=False),
     sa.Column('provisioning_status', sa.Integer(), nullable=False),
-    sa.Column('provisioning_result_json', sa.Text().with_variant(sa.Text(length=16777215), 'mysql'), nullable=True),
+    sa.Column('provisioning_result_json', sa.Text().with_variant(mysql.MEDIUMTEXT(), 'mysql'), nullable=True),
     sa.Column('created', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['provision_id'], ['Provision.provision_id'], name=op.f('fk_Provision_Event_provision_id_Provision'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('provision_event_id', name=op.f('pk_Provision_Event'))

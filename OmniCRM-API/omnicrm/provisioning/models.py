@@ -1,5 +1,6 @@
 """Provisioning jobs and their task-by-task events (spec 02 §6.5, spec 04 §7-8)."""
 from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from omnicrm.db import Base, UTCDateTime, utcnow
@@ -21,8 +22,7 @@ class Provision(Base):
     playbook_description: Mapped[str | None] = mapped_column(String(255))
     # The merged run variables as JSON, without the job's token (minted when the run starts); every read
     # through the API, events or e-mail is redacted.
-    provisioning_json_vars: Mapped[str | None] = mapped_column(Text().with_variant(Text(length=2**24 - 1),
-                                                                                   "mysql"))
+    provisioning_json_vars: Mapped[str | None] = mapped_column(Text().with_variant(mysql.MEDIUMTEXT(), "mysql"))
     provisioning_status: Mapped[int] = mapped_column(Integer, default=STATUS_RUNNING, index=True)
     task_count: Mapped[int] = mapped_column(Integer, default=0)
     initiating_user: Mapped[int | None] = mapped_column(ForeignKey("User.id", ondelete="SET NULL"))
@@ -50,6 +50,5 @@ class ProvisionEvent(Base):
     event_name: Mapped[str] = mapped_column(String(500))
     event_number: Mapped[int] = mapped_column(Integer)
     provisioning_status: Mapped[int] = mapped_column(Integer)
-    provisioning_result_json: Mapped[str | None] = mapped_column(Text().with_variant(Text(length=2**24 - 1),
-                                                                                     "mysql"))
+    provisioning_result_json: Mapped[str | None] = mapped_column(Text().with_variant(mysql.MEDIUMTEXT(), "mysql"))
     created = mapped_column(UTCDateTime, default=utcnow)
