@@ -48,6 +48,7 @@ services:
 test: test-api test-ui e2e
 
 test-api: install services
+	$(BIN)/ruff check .
 	OMNICRM_TEST_DB=sqlite $(BIN)/python -m pytest -n 2 -q
 	OMNICRM_TEST_DB=mariadb $(BIN)/python -m pytest -n 2 -q
 

@@ -43,7 +43,7 @@ E2E_SERVICE_UUID = "Mobile_e2e00001"
 def seed_provisioned_service():
     """A mobile service for John Smith as a finished mobile playbook leaves it: the service row, its CGRateS account
     with data/voice/SMS/credit buckets and a monthly auto-renewal ActionPlan. The browser tests read its balances
-    and cancel the renewal without waiting for the playbooks (Provisioners/plays has none yet)."""
+    and cancel the renewal on a known service, independent of the ordering tests."""
     from sqlalchemy import select
 
     from omnicrm import db
@@ -91,6 +91,8 @@ def main(argv=None):
     cgrates, endpoint = start_in_thread("127.0.0.1", 0)
     app = build_app(Path(workdir.name) / "e2e.db", endpoint, demo=not args.no_demo)
     server = make_server("127.0.0.1", args.port, app, threaded=True)
+    # The playbooks call the CRM back at crm.base_url: the port is only known once the server is bound.
+    app.config["CRM"]["crm"]["base_url"] = f"http://127.0.0.1:{server.server_port}"
 
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

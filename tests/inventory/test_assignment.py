@@ -138,7 +138,7 @@ def test_concurrent_requests_never_assign_one_item_twice(app, client, admin_head
         barrier = threading.Barrier(len(services))
         statuses = {}
 
-        def race(service_id):
+        def race(service_id, barrier=barrier, item_id=item_id, statuses=statuses):
             local = app.test_client()
             barrier.wait()
             response = local.patch(f"/crm/inventory/inventory_id/{item_id}", headers=admin_headers,

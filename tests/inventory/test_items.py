@@ -63,7 +63,8 @@ def test_update_changes_last_modified_and_delete(app, client, admin_headers, add
     response = client.patch(f"/crm/inventory/inventory_id/{item['inventory_id']}", headers=admin_headers,
                             json={"inventory_template_id": 5})
     assert response.status_code == 400
-    assert client.delete(f"/crm/inventory/inventory_id/{item['inventory_id']}", headers=admin_headers).status_code == 200
+    deleted = client.delete(f"/crm/inventory/inventory_id/{item['inventory_id']}", headers=admin_headers)
+    assert deleted.status_code == 200
     assert client.get(f"/crm/inventory/inventory_id/{item['inventory_id']}", headers=admin_headers).status_code == 404
 
 

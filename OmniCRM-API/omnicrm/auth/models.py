@@ -53,7 +53,7 @@ class User(Base):
     email_verified: Mapped[bool] = mapped_column(Boolean, default=False)
     is_2fa_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     totp_secret: Mapped[str | None] = mapped_column(String(255))  # encrypted with a key derived from jwt_secret
-    backup_codes: Mapped[str | None] = mapped_column(Text)  # JSON list of HMAC-SHA256 hashes (auth/twofa.py), consumed on use
+    backup_codes: Mapped[str | None] = mapped_column(Text)  # JSON list of HMAC-SHA256 hashes, consumed on use
     force_password_change: Mapped[bool] = mapped_column(Boolean, default=False)
     login_count: Mapped[int] = mapped_column(Integer, default=0)
     failed_login_count: Mapped[int] = mapped_column(Integer, default=0)

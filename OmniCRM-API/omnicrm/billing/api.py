@@ -2,13 +2,12 @@
 from flask_restx import Namespace, Resource, fields
 
 from omnicrm import db
-from omnicrm.auth.identity import customer_scope, ensure_customer_visible
+from omnicrm.auth.identity import ensure_customer_visible
 from omnicrm.auth.rbac import requires
 from omnicrm.billing import service
 from omnicrm.billing.models import Transaction
 from omnicrm.common.listing import list_parser, paginate, parse_list_params
 from omnicrm.common.validation import json_body
-from omnicrm.errors import NotFound
 
 ns = Namespace("transaction", description="Customer transactions (charges and credits)", path="/transaction")
 
@@ -27,8 +26,8 @@ transaction_model = ns.model("Transaction", {
 SORTABLE = {"transaction_id": Transaction.transaction_id, "created": Transaction.created,
             "title": Transaction.title, "retail_cost": Transaction.retail_cost,
             "invoice_id": Transaction.invoice_id}
-FILTERABLE = {"void": Transaction.void, "service_id": Transaction.service_id, "invoice_id": Transaction.invoice_id,
-              "transaction_type": Transaction.transaction_type}
+FILTERABLE = {"void": service.void_filter, "billed": service.billed_filter, "service_id": Transaction.service_id,
+              "invoice_id": Transaction.invoice_id, "transaction_type": Transaction.transaction_type}
 
 
 @ns.route("/")
@@ -69,13 +68,13 @@ class CustomerTransactions(Resource):
     @requires("view_customer_transaction", own="view_own_customer_transaction")
     @ns.expect(list_parser)
     def get(self, customer_id):
-        """A customer's transactions in the list convention (filters: void, service_id, invoice_id, type)."""
+        """A customer's transactions in the list convention. Voided rows are hidden unless filtered on `void`
+        (`{"void": [true]}` voided only, `[true, false]` all); `billed` true/false; search matches ID, title,
+        description and invoice ID."""
         ensure_customer_visible(customer_id)
-        scope = customer_scope()
-        if scope is not None and scope != customer_id:
-            raise NotFound("Not found")
-        return paginate(service.customer_transactions_query(customer_id), parse_list_params(),
-                        sortable=SORTABLE, default_sort="transaction_id", filterable=FILTERABLE,
+        return paginate(service.customer_transactions_query(customer_id),
+                        service.hide_void_by_default(parse_list_params()), sortable=SORTABLE,
+                        default_sort="transaction_id", filterable=FILTERABLE, search_clause=service.search_clause,
                         serialize=service.transaction_to_dict)
 
 

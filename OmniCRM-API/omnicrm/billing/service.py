@@ -5,15 +5,15 @@ step 9, spec 06 §8.2 task 11). Invoicing builds on these rows.
 """
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import select
+from sqlalchemy import false, or_, select, true
 
 from omnicrm import db
 from omnicrm.activity import log as activity
 from omnicrm.billing.models import CREDIT_TYPES, TRANSACTION_TYPES, Transaction
 from omnicrm.common.serialize import iso, plain
 from omnicrm.common.validation import Checker
-from omnicrm.customers.models import Customer
-from omnicrm.errors import Conflict, NotFound
+from omnicrm.customers.models import Customer, Site
+from omnicrm.errors import Conflict, NotFound, ValidationError
 from omnicrm.services.models import Service
 
 CENT = Decimal("0.01")
@@ -36,14 +36,16 @@ def create_transaction(data):
     check.reject_unknown(FIELDS, read_only=("transaction_id", "tax_amount", "void", "last_modified"))
     customer_id = check.integer("customer_id", required=True, minimum=1)
     service_id = check.integer("service_id", minimum=1)
-    check.integer("site_id", minimum=1)
+    site_id = check.integer("site_id", minimum=1)
     if data.get("invoice_id") not in (None, ""):
         check.error("invoice_id", "must be null: a transaction joins an invoice when the invoice is generated")
     check.string("title", required=True, max_length=255)
     check.string("description", max_length=5000)
     kind = check.string("transaction_type", choices=TRANSACTION_TYPES) or "debit"
     credit_type = check.string("credit_type", max_length=30)
-    retail = check.decimal("retail_cost", required=True, minimum=Decimal(0))
+    retail = check.decimal("retail_cost", required=True)
+    if retail is not None and retail <= 0:
+        check.error("retail_cost", "must be a positive amount (a credit is entered positive and stored negative)")
     check.decimal("wholesale_cost", minimum=Decimal(0))
     tax = check.decimal("tax_percentage", minimum=Decimal(0), maximum=Decimal(100))
     check.datetime("created")
@@ -53,6 +55,9 @@ def create_transaction(data):
     service = db.session.get(Service, service_id) if service_id else None
     if service_id and (service is None or service.customer_id != customer_id):
         check.error("service_id", f"service {service_id} is not a service of customer {customer_id}")
+    site = db.session.get(Site, site_id) if site_id else None
+    if site_id and (site is None or site.customer_id != customer_id):
+        check.error("site_id", f"site {site_id} is not a site of customer {customer_id}")
     if kind == "credit" and credit_type not in CREDIT_TYPES:
         check.error("credit_type", f"a credit needs one of: {', '.join(CREDIT_TYPES)}")
     values = check.done()
@@ -60,6 +65,7 @@ def create_transaction(data):
     row = Transaction(**{k: v for k, v in values.items() if v is not None})
     row.transaction_type = kind
     retail = retail.quantize(CENT, ROUND_HALF_UP)
+    row.wholesale_cost = (values.get("wholesale_cost") or Decimal(0)).quantize(CENT, ROUND_HALF_UP)
     if kind == "credit":
         row.retail_cost, row.tax_percentage, row.tax_amount = -retail, Decimal(0), Decimal(0)
     else:
@@ -70,7 +76,9 @@ def create_transaction(data):
     db.session.add(row)
     db.session.flush()
     activity.record("transaction", row.transaction_id, "create",
-                    f"Transaction {row.transaction_id} {row.title!r} {row.retail_cost}", customer_id=customer_id)
+                    f"Transaction {row.transaction_id} {row.title!r} {row.retail_cost}", customer_id=customer_id,
+                    changes={k: {"before": None, "after": v} for k, v in transaction_to_dict(row).items()
+                             if k not in ("transaction_id", "created", "last_modified") and v is not None})
     return row
 
 
@@ -94,7 +102,51 @@ def void_transaction(row):
 
 
 def customer_transactions_query(customer_id):
+    if db.session.get(Customer, customer_id) is None:
+        raise NotFound(f"Customer {customer_id} not found")
     return select(Transaction).where(Transaction.customer_id == customer_id)
+
+
+def _flags(name, values):
+    """Filter values as booleans: true/false, 1/0, yes/no (JSON or text); anything else is a 400."""
+    flags = set()
+    for value in values:
+        text = str(value).strip().lower()
+        if text not in ("true", "1", "yes", "false", "0", "no"):
+            raise ValidationError("Invalid list parameters", errors={f"filters.{name}": "values must be true or false"})
+        flags.add(text in ("true", "1", "yes"))
+    return flags
+
+
+def void_filter(values):
+    flags = _flags("void", values)
+    return true() if len(flags) == 2 else Transaction.void.is_(flags.pop()) if flags else false()
+
+
+def billed_filter(values):
+    """Billed = on an invoice (`invoice_id` set), unbilled = not yet (spec 07 §4.10)."""
+    flags = _flags("billed", values)
+    if len(flags) == 2:
+        return true()
+    if not flags:
+        return false()
+    return Transaction.invoice_id.isnot(None) if flags.pop() else Transaction.invoice_id.is_(None)
+
+
+def search_clause(text):
+    """Spec 07 §4.5: transaction ID, title, description, invoice ID."""
+    like = f"%{text}%"
+    clauses = [Transaction.title.ilike(like), Transaction.description.ilike(like)]
+    if text.isdigit():
+        clauses += [Transaction.transaction_id == int(text), Transaction.invoice_id == int(text)]
+    return or_(*clauses)
+
+
+def hide_void_by_default(params):
+    """Voided rows are hidden unless the caller filters on `void` (spec 07 §4.8: "visible with Voided filter")."""
+    if "void" not in params.filters:
+        params.filters["void"] = [False]
+    return params
 
 
 def transaction_to_dict(row):

@@ -23,7 +23,7 @@ def _old_key(customer):
 
 
 def _bump(connection, key, delta):
-    values = dict(zip(KEY, key), customers=delta)
+    values = dict(zip(KEY, key, strict=True), customers=delta)
     dialect = connection.dialect.name
     if dialect in ("mysql", "mariadb"):
         stmt = mysql.insert(CustomerCount).values(**values)
@@ -67,4 +67,4 @@ def recount(session):
                                   Customer.customer_payment_type, func.count())
                            .group_by(*(getattr(Customer, k) for k in KEY))).all()
     if rows:
-        session.execute(insert(CustomerCount), [dict(zip((*KEY, "customers"), r)) for r in rows])
+        session.execute(insert(CustomerCount), [dict(zip((*KEY, "customers"), r, strict=True)) for r in rows])

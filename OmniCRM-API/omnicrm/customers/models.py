@@ -1,7 +1,8 @@
 """The customer and what hangs off it: contacts, sites, attributes, tags (spec 02 §6.5, spec 03 §3)."""
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from omnicrm.common.address import PostalAddress
 from omnicrm.db import Base, UTCDateTime, utcnow
 
 CUSTOMER_STATUSES = ("Open", "Suspended", "Closed", "Archived")
@@ -67,21 +68,11 @@ class Contact(Base):
     customer = relationship(Customer, back_populates="contacts")
 
 
-class Site(Base):
+class Site(PostalAddress, Base):
     __tablename__ = "Customer_Site"
     site_id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("Customer.customer_id", ondelete="CASCADE"), index=True)
     site_name: Mapped[str] = mapped_column(String(255))
-    address_line_1: Mapped[str | None] = mapped_column(String(255))
-    address_line_2: Mapped[str | None] = mapped_column(String(255))
-    city: Mapped[str | None] = mapped_column(String(100))
-    state: Mapped[str | None] = mapped_column(String(100))
-    zip_code: Mapped[str | None] = mapped_column(String(20))
-    country: Mapped[str | None] = mapped_column(String(100))
-    latitude = mapped_column(Numeric(10, 7))
-    longitude = mapped_column(Numeric(10, 7))
-    google_maps_place_id: Mapped[str | None] = mapped_column(String(255))
-    plus_code: Mapped[str | None] = mapped_column(String(20))
     address_notes: Mapped[str | None] = mapped_column(Text)
     created = mapped_column(UTCDateTime, default=utcnow)
     last_modified = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -447,7 +447,7 @@ def _geocoded_site(values, prefix=""):
     try:
         found = geocode(client, address=address)
     except ValidationError:
-        raise ValidationError("Validation failed", errors={
+        raise ValidationError("Validation failed", errors={  # noqa: B904 - replaces Google's wording
             f"{prefix}address_line_1": "Google Maps does not know this address: set latitude and longitude"})
     for name, value in found.items():
         if name in ("latitude", "longitude") or not values.get(name):

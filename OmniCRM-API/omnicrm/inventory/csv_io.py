@@ -79,7 +79,7 @@ def import_items(template, text, dry_run):
                 problems.append({"line": line, "errors": {
                     "row": f"has {len(record)} values, the header has {len(mapping)}"}})
                 continue
-            data = {field: value.strip() for field, value in zip(mapping, record) if value.strip() != ""}
+            data = {field: value.strip() for field, value in zip(mapping, record, strict=True) if value.strip() != ""}
             check = Checker(data)
             check_item_fields(check, data, template, creating=True, labels=labels, secret_fields=secret_fields)
             state = check.values.get("item_state")

@@ -1,7 +1,8 @@
 """Inventory items and their templates: SIMs, numbers, CPEs, IP blocks (spec 02 §4, spec 06 §4)."""
-from sqlalchemy import JSON, Boolean, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from omnicrm.common.address import PostalAddress
 from omnicrm.db import Base, Money, UTCDateTime, utcnow
 
 ITEMTEXT_FIELDS = tuple(f"itemtext{i}" for i in range(1, 21))
@@ -36,7 +37,7 @@ for _i in range(1, 21):
     setattr(InventoryTemplate, f"itemtext{_i}_label", mapped_column(String(100)))
 
 
-class Inventory(Base):
+class Inventory(PostalAddress, Base):
     __tablename__ = "Inventory"
     __table_args__ = (UniqueConstraint("inventory_template_id", "itemtext1"),)
     inventory_id: Mapped[int] = mapped_column(primary_key=True)
@@ -53,16 +54,6 @@ class Inventory(Base):
     wholesale_cost = mapped_column(Money(), default=0)
     retail_cost = mapped_column(Money(), default=0)
     sold_date = mapped_column(UTCDateTime)
-    address_line_1: Mapped[str | None] = mapped_column(String(255))
-    address_line_2: Mapped[str | None] = mapped_column(String(255))
-    city: Mapped[str | None] = mapped_column(String(100))
-    state: Mapped[str | None] = mapped_column(String(100))
-    zip_code: Mapped[str | None] = mapped_column(String(20))
-    country: Mapped[str | None] = mapped_column(String(100))
-    google_maps_place_id: Mapped[str | None] = mapped_column(String(255))
-    plus_code: Mapped[str | None] = mapped_column(String(50))
-    latitude = mapped_column(Numeric(10, 7))
-    longitude = mapped_column(Numeric(10, 7))
     management_url: Mapped[str | None] = mapped_column(String(500))
     management_username: Mapped[str | None] = mapped_column(String(150))
     management_password: Mapped[str | None] = mapped_column(Text)  # Fernet token, see inventory/secrets.py

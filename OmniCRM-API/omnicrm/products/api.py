@@ -112,7 +112,8 @@ def _selection_context():
             raise NotFound(f"Customer {customer_id} not found")
     account_type = request.args.get("account_type") or None
     if account_type is not None and account_type not in ACCOUNT_TYPES:
-        raise ValidationError("Validation failed", errors={"account_type": f"must be one of: {', '.join(ACCOUNT_TYPES)}"})
+        raise ValidationError("Validation failed",
+                              errors={"account_type": f"must be one of: {', '.join(ACCOUNT_TYPES)}"})
     if customer is not None:
         account_type = customer.customer_account_type
     return customer, service, account_type
