@@ -210,112 +210,145 @@ def seed(n, rng, connect, echo=print):
     t0 = time.perf_counter()
     now = datetime(2025, 6, 1)
     conn = connect()
-    with conn.cursor() as cursor:
-        cursor.execute("INSERT INTO Inventory_Template (item, created, last_modified) VALUES ('SIM Card', %s, %s)",
-                       (now, now))
-        template_id = cursor.lastrowid
-        drop_indexes(cursor)
-    conn.commit()
-    last_names = surnames(rng)
-    samples = {"surname": [], "fullname": [], "email": [], "phone": [], "iccid": [], "uuid": [], "company": []}
-    tables = {
-        Customer: RawTable(Customer, ("customer_id", "customer_name", "customer_status", "customer_account_type",
-                                      "customer_payment_type", "customer_enabled", "created"), now),
-        Contact: RawTable(Contact, ("contact_id", "customer_id", "contact_firstname", "contact_lastname",
-                                    "contact_email", "contact_phone", "contact_phone_e164"), now),
-        Site: RawTable(Site, ("site_id", "customer_id", "site_name", "latitude", "longitude", "plus_code"), now),
-        Service: RawTable(Service, ("service_id", "customer_id", "service_name", "service_uuid", "service_status",
-                                    "retail_cost", "wholesale_cost"), now),
-        Inventory: RawTable(Inventory, ("inventory_id", "item", "inventory_template_id", "customer_id",
-                                        "service_id", "item_state", "itemtext1", "itemtext2"), now),
-        CustomerTag: RawTable(CustomerTag, ("customer_id", "tag_text", "tag_hex_color", "tag_active_date",
-                                            "tag_deactivate_date"), now),
-        CustomerAttribute: RawTable(CustomerAttribute, ("customer_id", "attribute_name", "attribute_value"), now),
-        SearchIndex: RawTable(SearchIndex, ("token", "entity_type", "entity_id", "customer_id", "is_open"), now),
-    }
-    tokens = tables[SearchIndex]
-
-    def index(token_set, entity_type, entity_id, customer_id, is_open):
-        flag = "1" if is_open else "0"
-        for token in token_set:
-            tokens.add_literal(f"('{escape_string(token)}','{entity_type}',{entity_id},{customer_id},{flag})")
-
-    writer = Writer(connect)
-    writer.start()
-    contact_id = site_id = service_id = inventory_id = 0
-    used_uuids = set()
-    tag_from, tag_to = datetime(2025, 1, 1), datetime(2099, 1, 1)
-    for start in range(1, n + 1, CHUNK):
-        for cid in range(start, min(n, start + CHUNK - 1) + 1):
-            status = rng.choices(("Open", "Closed", "Suspended"), (90, 5, 5))[0]
-            is_open = status == "Open"
-            business = rng.random() < 0.3
-            first, last = rng.choice(FIRST), rng.choice(last_names)
-            name = f"{last} {rng.choice(COMPANY)}" if business else f"{first} {last}"
-            customer = SimpleNamespace(customer_name=name)
-            tables[Customer].add(cid, name, status, "Business" if business else "Individual",
-                                 rng.choice(("prepaid", "postpaid")), is_open, now - timedelta(minutes=n - cid))
-            index(si.customer_tokens(customer), "customer", cid, cid, is_open)
-            for k in range(rng.choice((1, 1, 2, 2))):
-                contact_id += 1
-                cf, cl = (first, last) if k == 0 else (rng.choice(FIRST), last)
-                phone = f"+44 7{rng.randrange(10**8, 10**9 - 1)}"
-                phone = f"{phone[:8]} {phone[8:]}"
-                contact = SimpleNamespace(contact_firstname=cf, contact_lastname=cl,
-                                          contact_email=f"{cf.lower()}.{cl.lower()}{contact_id}@{rng.choice(DOMAINS)}",
-                                          contact_phone=phone, contact_phone_e164=phone.replace(" ", ""))
-                tables[Contact].add(contact_id, cid, cf, cl, contact.contact_email, phone, contact.contact_phone_e164)
-                index(si.contact_tokens(contact), "contact", contact_id, cid, is_open)
-                if rng.random() < 0.02:
-                    samples["email"].append(contact.contact_email.split("@")[0])
-                    samples["phone"].append(phone)
-                    samples["fullname"].append(f"{cf} {cl}")
-            site_id += 1
-            site = SimpleNamespace(site_name=rng.choice(("Home", "Head Office", "Branch Office", "Warehouse",
-                                                         f"{last} House")), plus_code="9C3XGV4C+XV")
-            tables[Site].add(site_id, cid, site.site_name, 51.5, -0.12, site.plus_code)
-            index(si.site_tokens(site), "site", site_id, cid, is_open)
-            for _ in range(rng.choice((1, 1, 2, 2))):
-                service_id += 1
-                suuid = f"Service_{rng.getrandbits(32):08x}" if rng.random() < 0.5 \
-                    else str(uuid.UUID(int=rng.getrandbits(128)))
-                while suuid in used_uuids:  # 8 hex digits collide at this scale (spec A27): draw again
-                    suuid = f"Service_{rng.getrandbits(32):08x}"
-                used_uuids.add(suuid)
-                sname = f"Mobile - {contact.contact_phone}" if rng.random() < 0.6 else "Internet - Fibre 500"
-                service = SimpleNamespace(service_name=sname, service_uuid=suuid)
-                tables[Service].add(service_id, cid, sname, suuid, "Active", 25, 10)
-                index(si.service_tokens(service), "service", service_id, cid, is_open)
-                inventory_id += 1
-                item = SimpleNamespace(itemtext1=f"8944{rng.randrange(10**14, 10**15)}",
-                                       itemtext2=f"23415{rng.randrange(10**9, 10**10)}")
-                tables[Inventory].add(inventory_id, "SIM Card", template_id, cid, service_id, "Assigned",
-                                      item.itemtext1, item.itemtext2)
-                index(si.inventory_tokens(item), "inventory", inventory_id, cid, is_open)
-                if rng.random() < 0.02:
-                    samples["iccid"].append(item.itemtext1[-9:-1])  # a run of digits from the SIM's serial
-                    samples["uuid"].append(suuid[8:14] if suuid.startswith("Service_") else suuid[:8])
-            if rng.random() < 0.2:
-                tables[CustomerTag].add(cid, rng.choice(TAGS), "FFD700", tag_from, tag_to)
-            if rng.random() < 0.3:
-                tables[CustomerAttribute].add(cid, "support_tier", rng.choice(("premium", "standard", "basic")))
-            if rng.random() < 0.01:
-                samples["surname"].append(last[:rng.choice((4, 5, 6))])
-                samples["company"].append(name.split()[0])
-        for table in tables.values():
-            for statement in table.statements():
-                writer.send(statement)
-        echo(f"  generated {min(n, start + CHUNK - 1):>9,} customers  ({time.perf_counter() - t0:6.0f} s)")
-    writer.finish()
-    echo(f"  rows stored                          ({time.perf_counter() - t0:6.0f} s)")
-    with conn.cursor() as cursor:
-        add_indexes(cursor, echo)
-    conn.commit()
-    conn.close()
+    try:
+        with conn.cursor() as cursor:
+            template = RawTable(InventoryTemplate, ("item",), now)
+            template.add("SIM Card")
+            cursor.execute(next(template.statements()))
+            template_id = cursor.lastrowid
+            conn.commit()
+            drop_indexes(cursor)
+        samples = _generate(n, rng, now, template_id, connect, echo, t0)
+        with conn.cursor() as cursor:
+            add_indexes(cursor, echo)
+        conn.commit()
+    finally:
+        conn.close()
     recount(db.session)
     db.session.commit()
     db.session.execute(text("ANALYZE TABLE " + ", ".join(f"`{m.__table__.name}`" for m in LOADED)))
     return samples, time.perf_counter() - t0
+
+
+class Generator:
+    """Builds the rows of one customer and everything hanging off it, with the app's own token functions."""
+
+    def __init__(self, n, rng, now, template_id):
+        self.n, self.rng, self.now, self.template_id = n, rng, now, template_id
+        self.last_names = surnames(rng)
+        self.samples = {"surname": [], "fullname": [], "email": [], "phone": [], "iccid": [], "uuid": [],
+                        "company": []}
+        self.ids = {"contact": 0, "site": 0, "service": 0, "inventory": 0}
+        self.used_uuids = set()
+        self.tables = {
+            Customer: RawTable(Customer, ("customer_id", "customer_name", "customer_status",
+                                          "customer_account_type", "customer_payment_type", "customer_enabled",
+                                          "created"), now),
+            Contact: RawTable(Contact, ("contact_id", "customer_id", "contact_firstname", "contact_lastname",
+                                        "contact_email", "contact_phone", "contact_phone_e164"), now),
+            Site: RawTable(Site, ("site_id", "customer_id", "site_name", "latitude", "longitude", "plus_code"), now),
+            Service: RawTable(Service, ("service_id", "customer_id", "service_name", "service_uuid",
+                                        "service_status", "retail_cost", "wholesale_cost"), now),
+            Inventory: RawTable(Inventory, ("inventory_id", "item", "inventory_template_id", "customer_id",
+                                            "service_id", "item_state", "itemtext1", "itemtext2"), now),
+            CustomerTag: RawTable(CustomerTag, ("customer_id", "tag_text", "tag_hex_color", "tag_active_date",
+                                                "tag_deactivate_date"), now),
+            CustomerAttribute: RawTable(CustomerAttribute, ("customer_id", "attribute_name", "attribute_value"),
+                                        now),
+            SearchIndex: RawTable(SearchIndex, ("token", "entity_type", "entity_id", "customer_id", "is_open"),
+                                  now),
+        }
+
+    def next_id(self, kind):
+        self.ids[kind] += 1
+        return self.ids[kind]
+
+    def index(self, token_set, entity_type, entity_id, customer_id, is_open):
+        rows, flag = self.tables[SearchIndex], "1" if is_open else "0"
+        for token in token_set:
+            rows.add_literal(f"('{escape_string(token)}','{entity_type}',{entity_id},{customer_id},{flag})")
+
+    def customer(self, cid):
+        rng, tables, samples = self.rng, self.tables, self.samples
+        status = rng.choices(("Open", "Closed", "Suspended"), (90, 5, 5))[0]
+        is_open = status == "Open"
+        business = rng.random() < 0.3
+        first, last = rng.choice(FIRST), rng.choice(self.last_names)
+        name = f"{last} {rng.choice(COMPANY)}" if business else f"{first} {last}"
+        tables[Customer].add(cid, name, status, "Business" if business else "Individual",
+                             rng.choice(("prepaid", "postpaid")), is_open, self.now - timedelta(minutes=self.n - cid))
+        self.index(si.customer_tokens(SimpleNamespace(customer_name=name)), "customer", cid, cid, is_open)
+        phones = [self.contact(cid, is_open, (first, last) if k == 0 else (rng.choice(FIRST), last))
+                  for k in range(rng.choice((1, 1, 2, 2)))]
+        site_id = self.next_id("site")
+        site = SimpleNamespace(site_name=rng.choice(("Home", "Head Office", "Branch Office", "Warehouse",
+                                                     f"{last} House")), plus_code="9C3XGV4C+XV")
+        tables[Site].add(site_id, cid, site.site_name, 51.5, -0.12, site.plus_code)
+        self.index(si.site_tokens(site), "site", site_id, cid, is_open)
+        for _ in range(rng.choice((1, 1, 2, 2))):
+            self.service_and_sim(cid, is_open, phones[-1])
+        if rng.random() < 0.2:
+            tables[CustomerTag].add(cid, rng.choice(TAGS), "FFD700", datetime(2025, 1, 1), datetime(2099, 1, 1))
+        if rng.random() < 0.3:
+            tables[CustomerAttribute].add(cid, "support_tier", rng.choice(("premium", "standard", "basic")))
+        if rng.random() < 0.01:
+            samples["surname"].append(last[:rng.choice((4, 5, 6))])
+            samples["company"].append(name.split()[0])
+
+    def contact(self, cid, is_open, names):
+        rng, (first, last) = self.rng, names
+        contact_id = self.next_id("contact")
+        phone = f"+44 7{rng.randrange(10**8, 10**9 - 1)}"
+        phone = f"{phone[:8]} {phone[8:]}"
+        contact = SimpleNamespace(contact_firstname=first, contact_lastname=last, contact_phone=phone,
+                                  contact_email=f"{first.lower()}.{last.lower()}{contact_id}@{rng.choice(DOMAINS)}",
+                                  contact_phone_e164=phone.replace(" ", ""))
+        self.tables[Contact].add(contact_id, cid, first, last, contact.contact_email, phone,
+                                 contact.contact_phone_e164)
+        self.index(si.contact_tokens(contact), "contact", contact_id, cid, is_open)
+        if rng.random() < 0.02:
+            self.samples["email"].append(contact.contact_email.split("@")[0])
+            self.samples["phone"].append(phone)
+            self.samples["fullname"].append(f"{first} {last}")
+        return phone
+
+    def service_and_sim(self, cid, is_open, phone):
+        rng = self.rng
+        service_id, inventory_id = self.next_id("service"), self.next_id("inventory")
+        suuid = f"Service_{rng.getrandbits(32):08x}" if rng.random() < 0.5 else str(uuid.UUID(int=rng.getrandbits(128)))
+        while suuid in self.used_uuids:  # 8 hex digits collide at this scale (spec A27): draw again
+            suuid = f"Service_{rng.getrandbits(32):08x}"
+        self.used_uuids.add(suuid)
+        service = SimpleNamespace(service_name=f"Mobile - {phone}" if rng.random() < 0.6 else "Internet - Fibre 500",
+                                  service_uuid=suuid)
+        self.tables[Service].add(service_id, cid, service.service_name, suuid, "Active", 25, 10)
+        self.index(si.service_tokens(service), "service", service_id, cid, is_open)
+        item = SimpleNamespace(itemtext1=f"8944{rng.randrange(10**14, 10**15)}",
+                               itemtext2=f"23415{rng.randrange(10**9, 10**10)}")
+        self.tables[Inventory].add(inventory_id, "SIM Card", self.template_id, cid, service_id, "Assigned",
+                                   item.itemtext1, item.itemtext2)
+        self.index(si.inventory_tokens(item), "inventory", inventory_id, cid, is_open)
+        if rng.random() < 0.02:
+            self.samples["iccid"].append(item.itemtext1[-9:-1])  # a run of digits from the SIM's serial
+            self.samples["uuid"].append(suuid[8:14] if suuid.startswith("Service_") else suuid[:8])
+
+
+def _generate(n, rng, now, template_id, connect, echo, t0):
+    generator = Generator(n, rng, now, template_id)
+    writer = Writer(connect)
+    writer.start()
+    try:
+        for start in range(1, n + 1, CHUNK):
+            for cid in range(start, min(n, start + CHUNK - 1) + 1):
+                generator.customer(cid)
+            for table in generator.tables.values():
+                for statement in table.statements():
+                    writer.send(statement)
+            echo(f"  generated {min(n, start + CHUNK - 1):>9,} customers  ({time.perf_counter() - t0:6.0f} s)")
+    finally:
+        writer.finish()
+    echo(f"  rows stored                          ({time.perf_counter() - t0:6.0f} s)")
+    return generator.samples
 
 
 # ----------------------------------------------------------------------------------------------- measuring

@@ -75,6 +75,9 @@ def test_debit_tax_and_credit_sign(app, client, admin_headers, world):
     assert (from_product["tax_percentage"], from_product["tax_amount"]) == ("10.00", "5.00")
     untaxed = created(add(client, admin_headers, world["jane"], title="Manual charge", retail_cost="20"))
     assert (untaxed["tax_percentage"], untaxed["tax_amount"]) == ("0.00", "0.00")
+    free_setup = created(add(client, admin_headers, world["jane"], title="Setup", retail_cost="0.00",
+                             wholesale_cost="45", invoice_id=None))  # what the playbooks send for a free setup
+    assert (free_setup["retail_cost"], free_setup["wholesale_cost"]) == ("0.00", "45.00")
 
     credit = created(add(client, admin_headers, world["jane"], title="Service Outage Credit", retail_cost="10.00",
                          transaction_type="credit", credit_type="Cash", tax_percentage="10",
@@ -92,7 +95,7 @@ def test_debit_tax_and_credit_sign(app, client, admin_headers, world):
 @pytest.mark.parametrize("fields, errors", [
     ({"title": None}, ["title"]),
     ({"title": "", "retail_cost": None}, ["retail_cost", "title"]),
-    ({"retail_cost": "0"}, ["retail_cost"]),
+    ({"retail_cost": "0", "transaction_type": "credit", "credit_type": "Card"}, ["retail_cost"]),
     ({"retail_cost": "-5.00"}, ["retail_cost"]),
     ({"retail_cost": "ten"}, ["retail_cost"]),
     ({"transaction_type": "credit"}, ["credit_type"]),

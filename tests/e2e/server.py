@@ -38,17 +38,20 @@ def build_app(db_path, cgrates_endpoint, demo=True):
 
 
 E2E_SERVICE_UUID = "Mobile_e2e00001"
+E2E_LPA = "LPA:1$smdp.example.com$ACTIVATION-CODE-ABC123XYZ"
 
 
 def seed_provisioned_service():
     """A mobile service for John Smith as a finished mobile playbook leaves it: the service row, its CGRateS account
-    with data/voice/SMS/credit buckets and a monthly auto-renewal ActionPlan. The browser tests read its balances
-    and cancel the renewal on a known service, independent of the ordering tests."""
+    with data/voice/SMS/credit buckets and a monthly auto-renewal ActionPlan, and an eSIM whose management_url is
+    an LPA string. The browser tests read its balances, top it up and cancel its renewal on a known service,
+    independent of the ordering tests."""
     from sqlalchemy import select
 
     from omnicrm import db
     from omnicrm.customers.models import Customer
     from omnicrm.integrations.cgrates import make_action, make_timing
+    from omnicrm.inventory.models import Inventory
     from omnicrm.ocs.service import ocs_client
     from omnicrm.products.models import Product
     from omnicrm.services import service as services
@@ -61,6 +64,12 @@ def seed_provisioned_service():
         "customer_id": customer.customer_id, "product_id": product.product_id, "service_uuid": E2E_SERVICE_UUID,
         "service_name": "Mobile - +44 7700 900999", "service_type": "mobile", "service_status": "Active",
         "retail_cost": "15.00"})
+    # Its eSIM: the LPA activation string is the item's management_url, shown as a QR code (spec 02 §4.6).
+    esim = db.session.scalars(select(Inventory).where(Inventory.item == "SIM Card", Inventory.customer_id.is_(None))
+                              .order_by(Inventory.inventory_id.desc())).first()
+    if esim is not None:
+        esim.customer_id, esim.service_id, esim.item_state = customer.customer_id, service.service_id, "Assigned"
+        esim.management_url = E2E_LPA
     db.session.commit()
     client = ocs_client()
     client.set_account(E2E_SERVICE_UUID)

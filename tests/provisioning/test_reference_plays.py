@@ -1,7 +1,6 @@
 """The reference playbooks (Provisioners/plays) run for real through ansible-runner against the live API and the
 CGRateS simulator: what each one leaves behind on success, and that a failure late in a play leaves nothing."""
 import json
-import os
 import time
 from decimal import Decimal
 
@@ -10,10 +9,6 @@ import pytest
 from tests.provisioning.reference_helpers import failed_events, reference  # noqa: F401 - fixture
 
 GB = 1073741824
-# Each play run costs 10-20 s of Ansible: the whole matrix runs on SQLite; on MariaDB a representative subset
-# (mobile SIM success and rollback, the SIM race, the bundle chain, fault-hook refusal) proves the database side.
-sqlite_only = pytest.mark.skipif(os.environ.get("OMNICRM_TEST_DB", "sqlite") == "mariadb",
-                                 reason="heavy playbook matrix runs on SQLite; MariaDB runs the subset")
 
 
 def sim_order(ref):
@@ -21,8 +16,52 @@ def sim_order(ref):
     return {"SIM Card": sim, "Mobile Number": number}
 
 
-@sqlite_only
-def test_local_mobile_sim(reference):
+def test_local_mobile_sim_failure_rolls_everything_back(reference):
+    ref = reference
+    items = sim_order(ref)
+    job = ref.order("prepaid-mobile-20gb", fail_at_task="Add setup cost transaction", **items)
+    assert job["provisioning_status"] == 2
+    assert failed_events(job) == ["Add setup cost transaction", "Fail the provisioning unless this is a deprovision"]
+    assert ref.services() == [] and ref.accounts() == [] and ref.charges() == []
+    assert all(ref.item(i)["customer_id"] is None and ref.item(i)["service_id"] is None
+               and ref.item(i)["item_state"] == "In Stock" for i in items.values())
+
+
+def test_psim_only_and_deprovision(reference):
+    ref = reference
+    items = sim_order(ref)
+    job = ref.order("Mobile-SIM", **items)
+    assert job["provisioning_status"] == 0, failed_events(job)
+    [service] = ref.services()
+    assert service["service_uuid"].startswith("Service_")
+    assert ref.balances(service["service_uuid"]) == {"*monetary": {"Saldo Inicial": 0}}
+    assert ref.held_items() == 2
+    gone = ref.order("Mobile-SIM", service_id=service["service_id"], action="deprovision")
+    assert gone["provisioning_status"] == 0, failed_events(gone)
+    assert ref.services()[0]["service_status"] == "Deactivated" and ref.accounts() == []
+    assert {ref.item(i)["item_state"] for i in items.values()} == {"Decommissioned"} and ref.held_items() == 0
+
+
+def test_simple_service_and_late_failure(reference):
+    ref = reference
+    sims, numbers = ref.free_items("SIM Card", 2), ref.free_items("Mobile Number", 2)
+    ok = ref.order("Mobile-SIM", provisioning_play="play_simple_service", wait=False,
+                   **{"SIM Card": sims[0], "Mobile Number": numbers[0]})
+    bad = ref.order("Mobile-SIM", provisioning_play="play_simple_service", fail_at_task="Add setup cost transaction",
+                    wait=False, **{"SIM Card": sims[1], "Mobile Number": numbers[1]})
+    ok, bad = ref.job(ok["provision_id"]), ref.job(bad["provision_id"])  # both ran at once in the worker pool
+    assert ok["provisioning_status"] == 0, failed_events(ok)
+    [service] = ref.services()
+    assert service["service_name"] == f"Mobile SIM Only - {service['service_uuid']}"
+    assert ref.charges() == [("Mobile SIM Only - Setup", Decimal("0.00"), service["service_id"])]
+    assert bad["provisioning_status"] == 2 and "Add setup cost transaction" in failed_events(bad)
+    assert [s["service_id"] for s in ref.services()] == [service["service_id"]]
+    assert ref.accounts() == [service["service_uuid"]] and len(ref.charges()) == 1
+
+
+def test_local_mobile_sim_then_topups_and_data_addon(reference):
+    """One mobile service (its own run proves play_local_mobile_sim) carries the top-up and add-on runs: each Ansible
+    run costs 10-20 s, so the service is made once instead of once per play."""
     ref = reference
     items = sim_order(ref)
     job = ref.order("prepaid-mobile-20gb", **items)
@@ -39,60 +78,7 @@ def test_local_mobile_sim(reference):
             "config_content": None, "itemtext3": ref.item(inventory_id)["itemtext3"], "management_url": None}
     assert ref.charges() == [("Prepaid Mobile 20GB - Setup", Decimal("0.00"), service["service_id"])]
 
-
-
-def mobile_service(ref):
-    job = ref.order("prepaid-mobile-20gb", **sim_order(ref))
-    assert job["provisioning_status"] == 0, failed_events(job)
-    return ref.services()[0]
-
-
-def test_local_mobile_sim_failure_rolls_everything_back(reference):
-    ref = reference
-    items = sim_order(ref)
-    job = ref.order("prepaid-mobile-20gb", fail_at_task="Add setup cost transaction", **items)
-    assert job["provisioning_status"] == 2
-    assert failed_events(job) == ["Add setup cost transaction", "Fail the provisioning unless this is a deprovision"]
-    assert ref.services() == [] and ref.accounts() == [] and ref.charges() == []
-    assert all(ref.item(i)["customer_id"] is None and ref.item(i)["service_id"] is None
-               and ref.item(i)["item_state"] == "In Stock" for i in items.values())
-
-
-@sqlite_only
-def test_psim_only_and_deprovision(reference):
-    ref = reference
-    items = sim_order(ref)
-    job = ref.order("Mobile-SIM", **items)
-    assert job["provisioning_status"] == 0, failed_events(job)
-    [service] = ref.services()
-    assert service["service_uuid"].startswith("Service_")
-    assert ref.balances(service["service_uuid"]) == {"*monetary": {"Saldo Inicial": 0}}
-    assert ref.held_items() == 2
-    gone = ref.order("Mobile-SIM", service_id=service["service_id"], action="deprovision")
-    assert gone["provisioning_status"] == 0, failed_events(gone)
-    assert ref.services()[0]["service_status"] == "Deactivated" and ref.accounts() == []
-    assert {ref.item(i)["item_state"] for i in items.values()} == {"Decommissioned"} and ref.held_items() == 0
-
-
-@sqlite_only
-def test_simple_service_and_late_failure(reference):
-    ref = reference
-    ok = ref.order("Mobile-SIM", provisioning_play="play_simple_service", **sim_order(ref))
-    assert ok["provisioning_status"] == 0, failed_events(ok)
-    [service] = ref.services()
-    assert service["service_name"] == f"Mobile SIM Only - {service['service_uuid']}"
-    assert ref.charges() == [("Mobile SIM Only - Setup", Decimal("0.00"), service["service_id"])]
-    bad = ref.order("Mobile-SIM", provisioning_play="play_simple_service", fail_at_task="Add setup cost transaction",
-                    **sim_order(ref))
-    assert bad["provisioning_status"] == 2 and "Add setup cost transaction" in failed_events(bad)
-    assert [s["service_id"] for s in ref.services()] == [service["service_id"]]
-    assert ref.accounts() == [service["service_uuid"]] and len(ref.charges()) == 1
-
-
-@sqlite_only
-def test_topups_charge_then_credit_and_roll_back(reference):
-    ref = reference
-    service = mobile_service(ref)
+    # Top-ups: charge first, then credit the OCS; a failure after the credit undoes both.
     uuid, sid = service["service_uuid"], service["service_id"]
     money = ref.order("Mobile-Topup-5", service_id=sid)
     assert money["provisioning_status"] == 0, failed_events(money)
@@ -108,16 +94,11 @@ def test_topups_charge_then_credit_and_roll_back(reference):
     assert failed["provisioning_status"] == 2 and "Add balance in OCS" in failed_events(failed)
     assert ref.balances(uuid) == before and ref.charges() == charges
 
-
-@sqlite_only
-def test_data_addon_with_auto_renew_and_rollback(reference):
-    ref = reference
-    service = mobile_service(ref)
-    uuid, sid = service["service_uuid"], service["service_id"]
+    # Data add-on with auto-renew: balance, ActionPlan, charge; switching renew off; a late failure undoes it all.
     product_id = ref.product("extra-10gb-data")
     job = ref.order("extra-10gb-data", service_id=sid, auto_renew="true")
     assert job["provisioning_status"] == 0, failed_events(job)
-    assert sorted(ref.balances(uuid)["*data"].values()) == [10 * GB, 20 * GB]
+    assert sorted(ref.balances(uuid)["*data"].values()) == [5 * GB, 10 * GB, 20 * GB]
     assert ref.action_plans(uuid) == [f"ActionPlan_Monthly_{uuid}_{product_id}"]
     assert ref.charges()[-1][:2] == ("Extra 10GB Data", Decimal("10.00"))
     off = ref.order("extra-10gb-data", service_id=sid, auto_renew="false")
@@ -130,8 +111,9 @@ def test_data_addon_with_auto_renew_and_rollback(reference):
     assert ref.sim.rpc("ApierV1.GetActionPlan", {"ID": f"ActionPlan_Monthly_{uuid}_{product_id}"})["error"]
 
 
-@sqlite_only
-def test_cpe_config_rendered_and_rolled_back(reference):
+def test_cpe_config_modem_addon_and_rollbacks(reference):
+    """The CPE play, then (concurrently, through the engine's worker pool) a failing second CPE order and the modem
+    add-on on the first service, then a failing modem add-on: each failure undoes only its own run."""
     ref = reference
     cpe, ip = ref.free_items("WiFi Router CPE")[0], ref.free_items("IPv4 Address")[0]
     job = ref.order("fixed-wireless-50", **{"WiFi Router CPE": cpe, "IPv4 Address": ip})
@@ -143,27 +125,23 @@ def test_cpe_config_rendered_and_rolled_back(reference):
     assert f"/system identity set name=CPE_{cpe}" in item["config_content"]
     assert "max-limit=20M/50M" in item["config_content"] and "192.0.2." in item["config_content"]
     assert ref.charges() == [("Fixed Wireless 50/20 - Setup", Decimal("99.00"), service["service_id"])]
+
     cpe2, ip2 = ref.free_items("WiFi Router CPE")[0], ref.free_items("IPv4 Address")[0]
-    bad = ref.order("fixed-wireless-50", fail_at_task="Store the configuration on the CPE",
+    modem = ref.free_items("Rental Modem")[0]
+    bad = ref.order("fixed-wireless-50", wait=False, fail_at_task="Store the configuration on the CPE",
                     **{"WiFi Router CPE": cpe2, "IPv4 Address": ip2})
+    rental = ref.order("wifi6-modem-rental", wait=False, service_id=service["service_id"], **{"Rental Modem": modem},
+                       provisioning_play="play_addon_assign_modem")
+    bad, rental = ref.job(bad["provision_id"]), ref.job(rental["provision_id"])
     assert bad["provisioning_status"] == 2 and "Store the configuration on the CPE" in failed_events(bad)
-    assert len(ref.services()) == 1 and len(ref.accounts()) == 1 and len(ref.charges()) == 1
+    assert rental["provisioning_status"] == 0, failed_events(rental)
+    assert [s["service_id"] for s in ref.services()] == [service["service_id"]] and len(ref.accounts()) == 1
     for i in (cpe2, ip2):
         assert ref.item(i)["customer_id"] is None and ref.item(i)["config_content"] is None
-
-
-@sqlite_only
-def test_modem_addon(reference):
-    ref = reference
-    cpe, ip = ref.free_items("WiFi Router CPE")[0], ref.free_items("IPv4 Address")[0]
-    assert ref.order("fixed-wireless-50", **{"WiFi Router CPE": cpe, "IPv4 Address": ip})["provisioning_status"] == 0
-    [service] = ref.services()
-    modem = ref.free_items("Rental Modem")[0]
-    job = ref.order("wifi6-modem-rental", service_id=service["service_id"], **{"Rental Modem": modem},
-                    provisioning_play="play_addon_assign_modem")
-    assert job["provisioning_status"] == 0, failed_events(job)
     assert ref.item(modem)["service_id"] == service["service_id"]
-    assert ref.charges()[-1][:2] == ("WiFi 6 Modem Rental - first month", Decimal("10.00"))
+    assert [c[:2] for c in ref.charges()] == [("Fixed Wireless 50/20 - Setup", Decimal("99.00")),
+                                              ("WiFi 6 Modem Rental - first month", Decimal("10.00"))]
+
     modem2 = ref.free_items("Rental Modem")[0]
     bad = ref.order("wifi6-modem-rental", service_id=service["service_id"], **{"Rental Modem": modem2},
                     fail_at_task="Charge the customer")
@@ -178,8 +156,8 @@ def test_bundle_chain_creates_three_services_with_one_parent(reference):
     deadline_jobs = None
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        listed = ref.client.get("/crm/provision/", query_string={"filters": json.dumps({"parent_provision_id": [root["provision_id"]]})},
-                                headers=ref.headers).get_json()["data"]
+        query = {"filters": json.dumps({"parent_provision_id": [root["provision_id"]]})}
+        listed = ref.client.get("/crm/provision/", query_string=query, headers=ref.headers).get_json()["data"]
         if len(listed) == 2 and all(j["provisioning_status"] != 1 for j in listed):
             deadline_jobs = listed
             break

@@ -44,8 +44,8 @@ def create_transaction(data):
     kind = check.string("transaction_type", choices=TRANSACTION_TYPES) or "debit"
     credit_type = check.string("credit_type", max_length=30)
     retail = check.decimal("retail_cost", required=True)
-    if retail is not None and retail <= 0:
-        check.error("retail_cost", "must be a positive amount (a credit is entered positive and stored negative)")
+    if retail is not None and retail < 0:
+        check.error("retail_cost", "must not be negative (a credit is entered positive and stored negative)")
     check.decimal("wholesale_cost", minimum=Decimal(0))
     tax = check.decimal("tax_percentage", minimum=Decimal(0), maximum=Decimal(100))
     check.datetime("created")
@@ -60,6 +60,8 @@ def create_transaction(data):
         check.error("site_id", f"site {site_id} is not a site of customer {customer_id}")
     if kind == "credit" and credit_type not in CREDIT_TYPES:
         check.error("credit_type", f"a credit needs one of: {', '.join(CREDIT_TYPES)}")
+    if kind == "credit" and retail == 0:  # a debit may be 0.00: playbooks record free setup fees (06 §8.2)
+        check.error("retail_cost", "a credit must be more than 0")
     values = check.done()
     values.pop("invoice_id", None)
     row = Transaction(**{k: v for k, v in values.items() if v is not None})

@@ -95,9 +95,12 @@ class CustomerAttribute(Base):
 
 class CustomerTag(Base):
     __tablename__ = "Customer_Tag"
+    # The list's tag filter probes (tag_text, customer_id) once per candidate customer while it walks a sorted
+    # customer index, instead of collecting every customer holding a common tag and sorting them.
+    __table_args__ = (Index("ix_Customer_Tag_text_customer", "tag_text", "customer_id"),)
     tag_id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("Customer.customer_id", ondelete="CASCADE"), index=True)
-    tag_text: Mapped[str] = mapped_column(String(100), index=True)
+    tag_text: Mapped[str] = mapped_column(String(100))
     tag_hex_color: Mapped[str] = mapped_column(String(6))
     tag_link: Mapped[str | None] = mapped_column(String(500))
     tag_active_date = mapped_column(UTCDateTime)

@@ -56,6 +56,7 @@ DEMO_PRODUCTS = [
     {"product_slug": "extra-10gb-data", "product_name": "Extra 10GB Data", "category": "addon",
      "service_type": "mobile", "enabled": True, "icon": "fa-solid fa-plus", "retail_cost": "10.00",
      "wholesale_cost": "3.00", "residential": True, "business": True, "customer_can_purchase": True,
+     "auto_renew": "prompt", "allow_auto_renew": True, "contract_days": 30,
      "relies_on_list": ["mobile"], "provisioning_play": "play_local_data_addon",
      "provisioning_json_vars": "{\"data_gb\": 10}", "inventory_items_list": [],
      "features_list": "10GB High-Speed Data. Valid for 30 Days", "comment": "Needs an active mobile service"},

@@ -22,7 +22,9 @@ result_model = ns.model("SearchResult", {
     "type": fields.String(enum=["customer", "contact", "site", "service", "inventory"])})
 results_model = ns.model("SearchResults", {
     "data": fields.List(fields.Nested(result_model)),
-    "pagination": fields.Nested(ns.model("SearchPagination", pagination_model))})
+    "pagination": fields.Nested(ns.model("SearchPagination", {
+        **pagination_model,
+        "total_is_estimate": fields.Boolean(description="present (true) when counting stopped at 1000 matches")}))})
 
 
 @ns.route("/search_everything")

@@ -18,6 +18,9 @@ from omnicrm.utilities.models import SearchIndex
 from omnicrm.utilities.search_index import TOKEN_LENGTH, _WORD, compact, fold
 
 TYPE_ORDER = {"customer": 0, "contact": 1, "site": 2, "service": 3, "inventory": 4}
+# Matches are counted up to this many; a broader query ("jo" at a million customers) reports total_items
+# COUNT_CAP with total_is_estimate, which is all a person paging through ten results at a time needs to know.
+COUNT_CAP = 1000
 _PHONE_QUERY = set("0123456789+-() .")
 
 
@@ -119,22 +122,26 @@ def search_everything(query, page=1, per_page=10, include_closed=False, customer
     if not terms:
         return _response([], page, per_page, 0)
     matches = _matches(terms, include_closed, customer_id).subquery()
-    total = db.session.scalar(select(func.count()).select_from(matches))
     rank = case(*((matches.c.entity_type == t, n) for t, n in TYPE_ORDER.items()))
+    offset = (page - 1) * per_page
+    # One pass gives the page and the count: the first COUNT_CAP + 1 matches in display order.
     rows = db.session.execute(select(matches.c.entity_type, matches.c.entity_id, matches.c.customer_id)
                               .order_by(rank, matches.c.entity_id)
-                              .limit(per_page).offset((page - 1) * per_page)).all()
-    hits = [Hit(*row) for row in rows]
+                              .limit(max(COUNT_CAP + 1, offset + per_page))).all()
+    hits = [Hit(*row) for row in rows[offset:offset + per_page]]
     names = _display_names(hits)
     data = [{"id": h.entity_id, "name": names.get((h.entity_type, h.entity_id)), "customer_id": h.customer_id,
              "type": h.entity_type} for h in hits]
-    return _response(data, page, per_page, total)
+    return _response(data, page, per_page, min(len(rows), COUNT_CAP), estimate=len(rows) > COUNT_CAP)
 
 
-def _response(data, page, per_page, total):
-    return {"data": data, "pagination": {"current_page": page, "per_page": per_page,
-                                         "total_pages": math.ceil(total / per_page) if total else 0,
-                                         "total_items": total}}
+def _response(data, page, per_page, total, estimate=False):
+    """The spec's pagination; a count stopped at COUNT_CAP says so with `total_is_estimate: true`."""
+    pagination = {"current_page": page, "per_page": per_page,
+                  "total_pages": math.ceil(total / per_page) if total else 0, "total_items": total}
+    if estimate:
+        pagination["total_is_estimate"] = True
+    return {"data": data, "pagination": pagination}
 
 
 def reference_search(query, page=1, per_page=10):

@@ -166,6 +166,8 @@ export const inventoryApi = {
   removeTemplate: (id: number) => api.delete(`/crm/inventory/template/inventory_template_id/${id}`),
   items: (params: ListParams) => api.get<Page<InventoryItem>>("/crm/inventory/", listQuery(params)),
   ofCustomer: (customerId: number) => api.get<Page<InventoryItem>>(`/crm/inventory/customer_id/${customerId}`),
+  ofService: (serviceId: number) =>
+    api.get<Page<InventoryItem>>("/crm/inventory/", { per_page: 100, filters: filterQuery({ service_id: [serviceId] }) }),
   createItem: (body: Record<string, unknown>) => api.post<InventoryItem>("/crm/inventory/", body),
   removeItem: (id: number) => api.delete(`/crm/inventory/inventory_id/${id}`),
   /** The order screens' selector: free items of one type, each with a `label`. */
@@ -261,7 +263,22 @@ export const ocsApi = {
     api.delete<{ message: string }>(`/crm/oam/remove_action_plan/${encodeURIComponent(planId)}`),
   renewNow: (planId: string) =>
     api.post<{ provision_id: number; message?: string }>(`/crm/oam/renew_now/${encodeURIComponent(planId)}`),
+  /** Monetary credit ({amount}) or an add-on ({product_id}, a provisioning job) (spec 07 §6.7). */
+  topup: (serviceId: number, body: { amount: string } | { product_id: number }) =>
+    api.post<TopupResult>(`/crm/oam/topup/service_id/${serviceId}`, body),
 };
+
+export interface TopupResult {
+  service_id: number;
+  /** Monetary top-up */
+  transaction_id?: number;
+  amount?: string;
+  MONETARY?: BalanceTotal | null;
+  balances?: OcsBlock;
+  /** Add-on top-up */
+  provision_id?: number;
+  message?: string;
+}
 
 // ------------------------------------------------------------------------------------------ provisioning
 

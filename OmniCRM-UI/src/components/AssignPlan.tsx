@@ -13,7 +13,7 @@ import {
   inventoryApi, productsApi, provisioningApi, servicesApi, type Product, type ProvisionJob,
 } from "../api/domain";
 import {
-  buildOrder, chooseProduct, inCatalogue, initialWizard, isAddon, jobProgress, missing, nameList, nextStep,
+  buildOrder, chooseProduct, createdServiceId, inCatalogue, initialWizard, isAddon, jobProgress, missing, nameList, nextStep,
   previousStep, resultFields, wizardSteps, type Catalogue, type TaskLine, type WizardState,
 } from "../lib/assignPlan";
 import { formatMoney } from "../config";
@@ -290,7 +290,8 @@ export function FailureDetails({ job }: { job: ProvisionJob }) {
   );
 }
 
-function ProgressStep({ provisionId, onRetried, onClose }: { provisionId: number; onRetried: (id: number) => void; onClose: () => void }) {
+/** The live progress of one job (also used by add-on top-ups): polls, Retry on failure, link to the service. */
+export function ProgressStep({ provisionId, onRetried, onClose }: { provisionId: number; onRetried: (id: number) => void; onClose: () => void }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
   const job = useQuery({
@@ -305,11 +306,20 @@ function ProgressStep({ provisionId, onRetried, onClose }: { provisionId: number
   });
   const finished = job.data !== undefined && job.data.provisioning_status !== 1;
   useEffect(() => {
-    if (finished) void queryClient.invalidateQueries({ queryKey: ["services"] });
+    if (!finished) return;
+    // What a finished job may have changed: service lists, the service page (balances, auto-renewals, items).
+    for (const key of ["services", "service", "usage", "action-plans", "inventory"]) void queryClient.invalidateQueries({ queryKey: [key] });
   }, [finished, queryClient]);
+  const needsLookup = finished && job.data?.provisioning_status === 0 && !job.data.service_id && Boolean(job.data.customer_id);
+  const customerServices = useQuery({
+    queryKey: ["services", "customer", job.data?.customer_id],
+    queryFn: () => servicesApi.ofCustomer(job.data?.customer_id as number),
+    enabled: needsLookup,
+  });
   if (job.isError) return <ErrorState error={job.error} onRetry={() => job.refetch()} />;
   if (job.isPending) return <LoadingState />;
   const progress = jobProgress(job.data);
+  const serviceId = createdServiceId(job.data, customerServices.data?.data ?? []);
   return (
     <Stack data-testid="provision-progress" data-status={progress.status}>
       <Group justify="space-between">
@@ -335,7 +345,8 @@ function ProgressStep({ provisionId, onRetried, onClose }: { provisionId: number
           </>
         )}
         {progress.status === "success" && (
-          <Button component={Link} to={job.data.service_id ? `/services/${job.data.service_id}` : `/customers/${job.data.customer_id}#3`} onClick={onClose}>
+          <Button component={Link} to={serviceId ? `/services/${serviceId}` : `/customers/${job.data.customer_id}#3`} onClick={onClose}
+            loading={needsLookup && customerServices.isPending} data-testid="view-service">
             {t("assign.viewService")}
           </Button>
         )}

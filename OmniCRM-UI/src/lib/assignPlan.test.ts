@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Product } from "../api/domain";
 import {
-  buildOrder, chooseProduct, initialWizard, inCatalogue, jobProgress, missing, nameList, nextStep, previousStep,
+  buildOrder, chooseProduct, createdServiceId, initialWizard, inCatalogue, jobProgress, missing, nameList, nextStep, previousStep,
   resultFields, wizardSteps,
 } from "./assignPlan";
 
@@ -94,5 +94,22 @@ describe("provisioning progress", () => {
       ]);
     expect(resultFields("not json")).toEqual([{ key: "result", value: "not json" }]);
     expect(resultFields(null)).toEqual([]);
+  });
+});
+
+describe("the service a finished order created", () => {
+  const job = { service_id: null, product_id: 3, created: "2026-11-29T10:00:05" };
+  it("is the job's service when the API names it", () => {
+    expect(createdServiceId({ ...job, service_id: 12 }, [])).toBe(12);
+  });
+  it("is otherwise the first service of the ordered product created since the job started", () => {
+    const services = [
+      { service_id: 1, product_id: 3, created: "2026-11-01T09:00:00", bundled_parent: null }, // an older one
+      { service_id: 8, product_id: 4, created: "2026-11-29T10:00:09", bundled_parent: null }, // another product
+      { service_id: 10, product_id: 3, created: "2026-11-29T10:00:11", bundled_parent: 9 }, // a bundle part
+      { service_id: 9, product_id: 3, created: "2026-11-29T10:00:10", bundled_parent: null },
+    ];
+    expect(createdServiceId(job, services)).toBe(9);
+    expect(createdServiceId(job, services.slice(0, 3))).toBeNull();
   });
 });

@@ -3,7 +3,7 @@
  * and the order sent to PUT /crm/provision/. Inventory choices travel under the template name (spec 06 §4) and
  * the auto-renew answer as `auto_renew` (decided in docs/decisions/ui.md).
  */
-import type { Product, ProvisionEvent, ProvisionJob } from "../api/domain";
+import type { Product, ProvisionEvent, ProvisionJob, Service } from "../api/domain";
 
 export type WizardStep = "product" | "service" | "inventory" | "autoRenew" | "review" | "progress";
 export type Catalogue = "plans" | "addons";
@@ -166,4 +166,21 @@ export function resultFields(raw: string | null | undefined): { key: string; val
         : typeof value === "object" ? Object.entries(value as Record<string, unknown>).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : String(v)}`).join("\n")
           : String(value),
   }));
+}
+
+const utc = (iso: string) => Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(iso) ? iso : `${iso}Z`);
+
+/**
+ * The service a finished order created, for "View Service": the job's own service_id when the API knows it (add-ons,
+ * bundles), otherwise the customer's first service of the ordered product created since the job started, as the
+ * API's chains find a bundle's root service (spec 04 §7.9). Null when none matches (then the customer's services).
+ */
+export function createdServiceId(job: Pick<ProvisionJob, "service_id" | "product_id" | "created">, services: Pick<Service, "service_id" | "product_id" | "created" | "bundled_parent">[]): number | null {
+  if (job.service_id) return job.service_id;
+  if (!job.created || !job.product_id) return null;
+  const since = utc(job.created) - 1000; // second-resolution timestamps
+  const found = services
+    .filter((s) => s.product_id === job.product_id && !s.bundled_parent && s.created && utc(s.created) >= since)
+    .sort((a, b) => a.service_id - b.service_id)[0];
+  return found?.service_id ?? null;
 }

@@ -5,6 +5,7 @@ import { useTranslation } from "react-i18next";
 import { Link, useLocation, useNavigate, useParams } from "react-router";
 import { customersApi, type Customer, type Site } from "../api/customers";
 import { useAuth } from "../auth/AuthContext";
+import { CustomerInventoryTab } from "../components/InventoryItems";
 import { ErrorState, LoadingState } from "../components/States";
 import { config, formatDateTime } from "../config";
 import { ActivityTab, AttributesTab, ServicesTab, TagPill, TagsTab } from "./CustomerTabs";
@@ -19,6 +20,7 @@ const TABS: { key: CustomerTab; requires?: string }[] = [
   { key: "attributes", requires: "view_customer_attribute" },
   { key: "tags", requires: "view_customer_tag" },
   { key: "activity", requires: "view_customer_activity" },
+  { key: "inventory", requires: "view_inventory" },
 ];
 
 /** Customer page: tabs addressed by the spec's hash numbers so global-search links open the right one. */
@@ -63,6 +65,7 @@ export function CustomerPage() {
         <Tabs.Panel value="attributes" pt="md">{tab === "attributes" && <AttributesTab customerId={id} />}</Tabs.Panel>
         <Tabs.Panel value="tags" pt="md">{tab === "tags" && <TagsTab customerId={id} />}</Tabs.Panel>
         <Tabs.Panel value="activity" pt="md">{tab === "activity" && <ActivityTab customerId={id} />}</Tabs.Panel>
+        <Tabs.Panel value="inventory" pt="md">{tab === "inventory" && <CustomerInventoryTab customerId={id} />}</Tabs.Panel>
       </Tabs>
     </Stack>
   );

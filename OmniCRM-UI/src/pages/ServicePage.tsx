@@ -1,7 +1,7 @@
 import {
   ActionIcon, Alert, Anchor, Badge, Button, Card, Group, Menu, Progress, SimpleGrid, Stack, Table, Text, Title, Tooltip,
 } from "@mantine/core";
-import { IconChevronDown, IconPlus, IconRefresh, IconTrash } from "@tabler/icons-react";
+import { IconChevronDown, IconCoin, IconPlus, IconRefresh, IconTrash } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -9,7 +9,9 @@ import { Link, useNavigate, useParams } from "react-router";
 import { ocsApi, SERVICE_STATUSES, servicesApi, type ActionPlan, type Service } from "../api/domain";
 import { useAuth } from "../auth/AuthContext";
 import { AssignPlanModal } from "../components/AssignPlan";
+import { ServiceInventory } from "../components/InventoryItems";
 import { ErrorState, LoadingState } from "../components/States";
+import { TopUpModal } from "../components/TopUp";
 import { formatDateTime, formatMoney } from "../config";
 import { balanceBars, usageSeries, type BalanceBar } from "../lib/balances";
 import { confirmDanger, notifyError, notifySuccess } from "../lib/feedback";
@@ -29,6 +31,7 @@ export function ServicePage() {
   const queryClient = useQueryClient();
   const { allows } = useAuth();
   const [addons, setAddons] = useState(false);
+  const [topup, setTopup] = useState(false);
   const service = useQuery({ queryKey: ["service", id], queryFn: () => servicesApi.get(id), enabled: Number.isInteger(id) });
 
   const setStatus = useMutation({
@@ -77,6 +80,9 @@ export function ServicePage() {
           </Group>
         </Stack>
         <Group gap="xs">
+          {allows("create_customer_transaction") && s.usage_visible !== false && (
+            <Button leftSection={<IconCoin size={16} />} onClick={() => setTopup(true)} data-testid="topup-open">{t("topup.open")}</Button>
+          )}
           {allows("create_provision") && (
             <Button variant="light" leftSection={<IconPlus size={16} />} onClick={() => setAddons(true)} data-testid="add-addon">{t("services.addAddon")}</Button>
           )}
@@ -109,6 +115,13 @@ export function ServicePage() {
       <Details service={s} />
       <Balances service={s} />
       {s.usage_visible !== false && <ActionPlans service={s} />}
+      {allows("view_inventory") && (
+        <Card withBorder>
+          <Title order={4} mb="sm">{t("inventory.ofService")}</Title>
+          <ServiceInventory serviceId={s.service_id} />
+        </Card>
+      )}
+      <TopUpModal service={s} opened={topup} onClose={() => setTopup(false)} />
       <AssignPlanModal opened={addons} onClose={() => setAddons(false)} customerId={s.customer_id} serviceId={s.service_id} />
     </Stack>
   );
