@@ -67,6 +67,7 @@ def test_local_mobile_sim_then_topups_and_data_addon(reference):
     job = ref.order("prepaid-mobile-20gb", **items)
     assert job["provisioning_status"] == 0, failed_events(job)
     [service] = ref.services()
+    assert job["service_id"] == service["service_id"]  # the job links to the service its playbook created
     assert service["service_uuid"].startswith("Local_Mobile_SIM_") and service["service_status"] == "Active"
     assert service["service_type"] == "mobile" and service["service_name"].startswith("Mobile - +61491570")
     assert ref.balances(service["service_uuid"]) == {

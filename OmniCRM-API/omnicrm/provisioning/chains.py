@@ -7,7 +7,7 @@ after the previous one succeeded; a failed part rolls itself back and stops the 
 """
 import json
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from omnicrm import db
 from omnicrm.activity import log as activity
@@ -70,14 +70,8 @@ def advance(provision_id):
     parts = parts_of(root)
     if not parts:
         return None
-    if job is root:
-        service_id = created_service_id(root)
-        if service_id is None:
-            return None  # nothing to chain onto: the play created no service
-        db.session.execute(update(Provision).where(Provision.provision_id == root.provision_id)
-                           .values(service_id=service_id))
-        db.session.commit()
-        db.session.refresh(root)
+    if job is root and root.service_id is None:
+        return None  # nothing to chain onto: the play created no service (finish_job records what it created)
     done = db.session.scalar(select(func.count()).select_from(Provision).where(
         Provision.parent_provision_id == root.provision_id, Provision.provisioning_status == STATUS_SUCCESS))
     if done >= len(parts):

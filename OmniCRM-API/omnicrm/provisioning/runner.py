@@ -292,6 +292,9 @@ def finish_job(provision_id, outcome, reason=None):
         return None
     job = db.session.get(Provision, provision_id)
     db.session.refresh(job)
+    if outcome == STATUS_SUCCESS and job.service_id is None:
+        from omnicrm.provisioning.chains import created_service_id
+        job.service_id = created_service_id(job)  # the job page and the console link to what it created
     word = "succeeded" if outcome == STATUS_SUCCESS else "failed"
     activity.record("provision", provision_id, f"provisioning_{word}",
                     f"Provisioning job {provision_id} ({job.provisioning_play}) {word}"
