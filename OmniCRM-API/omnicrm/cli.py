@@ -70,6 +70,15 @@ def seed_demo_command():
     click.echo("Demo data: " + ", ".join(f"{k}={v}" for k, v in summary.items()))
 
 
+@main.command("rebuild-search-index")
+@with_appcontext
+def rebuild_search_index_command():
+    """Recreate the global-search index from the records (after writes that bypassed the application)."""
+    from omnicrm.utilities.search_index import rebuild
+    written = rebuild(echo=click.echo)
+    click.echo(f"Search index rebuilt: {sum(written.values())} tokens.")
+
+
 @main.command("worker")
 @click.option("--burst", is_flag=True, help="Run the queued jobs, then exit")
 @with_appcontext

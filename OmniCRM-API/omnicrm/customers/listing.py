@@ -36,11 +36,37 @@ def _date_bound(name, values, end_of_day, errors):
     return value
 
 
-def _tag_filter(values):
+def _active_tags(tags):
     now = utcnow()
-    return Customer.customer_id.in_(select(CustomerTag.customer_id).where(
-        CustomerTag.tag_text.in_([str(v) for v in values]), CustomerTag.tag_active_date <= now,
-        CustomerTag.tag_deactivate_date > now))
+    return CustomerTag.tag_text.in_(tags), CustomerTag.tag_active_date <= now, CustomerTag.tag_deactivate_date > now
+
+
+def _tag_filter(tags):
+    """Customers holding one of the tags now, written for how many hold it.
+
+    A rare tag (at most COUNT_CAP rows) is a small set: collect it, then sort those customers. A common one
+    ("VIP" on 60,000 of a million customers) is a probe of the customer's tags per customer while the list walks
+    its sorted index, so a page reads a few hundred customers; collecting 60,000 and sorting them is what made the
+    tag-filtered list slow. A correlated count subquery keeps MariaDB from flattening the probe back into a
+    semi-join. (The count goes the other way, from the tag index: see `_count`.)
+    """
+    holders = db.session.scalar(select(func.count()).select_from(
+        select(CustomerTag.tag_id).where(CustomerTag.tag_text.in_(tags)).limit(COUNT_CAP + 1).subquery()))
+    if holders <= COUNT_CAP:
+        return Customer.customer_id.in_(select(CustomerTag.customer_id).where(*_active_tags(tags)))
+    held = select(func.count()).where(CustomerTag.customer_id == Customer.customer_id, *_active_tags(tags))
+    return held.correlate(Customer).scalar_subquery() > 0
+
+
+def _count(stmt, tags):
+    """(total, estimate): the matching customers counted up to COUNT_CAP + 1 (tag holders joined from the tag
+    index, which stops after COUNT_CAP + 1 customers whatever the tag's popularity)."""
+    ids = stmt.with_only_columns(Customer.customer_id).order_by(None)
+    if tags:
+        ids = ids.join(CustomerTag, CustomerTag.customer_id == Customer.customer_id).where(*_active_tags(tags)) \
+            .distinct()
+    total = db.session.scalar(select(func.count()).select_from(ids.limit(COUNT_CAP + 1).subquery()))
+    return min(total, COUNT_CAP), total > COUNT_CAP
 
 
 def _attribute_filter(name, values):
@@ -66,7 +92,7 @@ def _search_filter(text):
 def list_customers(params):
     """GET /customers: {"data": [...], "pagination": {...}}; archived customers only when filtered for."""
     stmt = select(Customer).options(lazyload("*"))  # list rows need no contacts/sites
-    errors = {}
+    errors, tags = {}, None
     counted = True
     for name, values in params.filters.items():
         if name in SIMPLE_FILTERS:
@@ -76,7 +102,7 @@ def list_customers(params):
             stmt = stmt.where(Customer.customer_enabled.in_([v in (True, "true", 1, "1") for v in values]))
             counted = False
         elif name == "tag":
-            stmt, counted = stmt.where(_tag_filter(values)), False
+            tags, counted = [str(v) for v in values], False
         elif name.startswith("attribute.") and len(name) > len("attribute."):
             stmt, counted = stmt.where(_attribute_filter(name[len("attribute."):], values)), False
         elif name == "created_from":
@@ -101,12 +127,9 @@ def list_customers(params):
         stmt, counted = stmt.where(Customer.customer_id == scope), False
     if params.search:
         stmt, counted = stmt.where(_search_filter(params.search)), False
-    if counted:
-        total, estimate = _count_from_table(params.filters), False
-    else:
-        total = db.session.scalar(select(func.count()).select_from(
-            stmt.with_only_columns(Customer.customer_id).order_by(None).limit(COUNT_CAP + 1).subquery()))
-        total, estimate = min(total, COUNT_CAP), total > COUNT_CAP
+    total, estimate = (_count_from_table(params.filters), False) if counted else _count(stmt, tags)
+    if tags:
+        stmt = stmt.where(_tag_filter(tags))
     column = SORTABLE[sort_name]
     order = [column.desc() if params.order == "desc" else column.asc()]
     if sort_name != "customer_id":
