@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 12:47:29.765875
+Create Date: 2026-11-29 13:29:16.435581
 """
 from alembic import op
 import sqlalchemy as sa
@@ -219,6 +219,9 @@ def upgrade():
     sa.Column('site_id', sa.Integer(), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=False),
     sa.Column('site_name', sa.String(length=255), nullable=False),
+    sa.Column('address_notes', sa.Text(), nullable=True),
+    sa.Column('created', sa.DateTime(), nullable=True),
+    sa.Column('last_modified', sa.DateTime(), nullable=True),
     sa.Column('address_line_1', sa.String(length=255), nullable=True),
     sa.Column('address_line_2', sa.String(length=255), nullable=True),
     sa.Column('city', sa.String(length=100), nullable=True),
@@ -228,10 +231,7 @@ def upgrade():
     sa.Column('latitude', sa.Numeric(precision=10, scale=7), nullable=True),
     sa.Column('longitude', sa.Numeric(precision=10, scale=7), nullable=True),
     sa.Column('google_maps_place_id', sa.String(length=255), nullable=True),
-    sa.Column('plus_code', sa.String(length=20), nullable=True),
-    sa.Column('address_notes', sa.Text(), nullable=True),
-    sa.Column('created', sa.DateTime(), nullable=True),
-    sa.Column('last_modified', sa.DateTime(), nullable=True),
+    sa.Column('plus_code', sa.String(length=50), nullable=True),
     sa.ForeignKeyConstraint(['customer_id'], ['Customer.customer_id'], name=op.f('fk_Customer_Site_customer_id_Customer'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('site_id', name=op.f('pk_Customer_Site'))
     )
@@ -253,7 +253,7 @@ def upgrade():
     )
     with op.batch_alter_table('Customer_Tag', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_Customer_Tag_customer_id'), ['customer_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_Customer_Tag_tag_text'), ['tag_text'], unique=False)
+        batch_op.create_index('ix_Customer_Tag_text_customer', ['tag_text', 'customer_id'], unique=False)
 
     op.create_table('Invoice',
     sa.Column('invoice_id', sa.Integer(), nullable=False),
@@ -439,16 +439,6 @@ def upgrade():
     sa.Column('wholesale_cost', sa.Numeric(precision=14, scale=4), nullable=True),
     sa.Column('retail_cost', sa.Numeric(precision=14, scale=4), nullable=True),
     sa.Column('sold_date', sa.DateTime(), nullable=True),
-    sa.Column('address_line_1', sa.String(length=255), nullable=True),
-    sa.Column('address_line_2', sa.String(length=255), nullable=True),
-    sa.Column('city', sa.String(length=100), nullable=True),
-    sa.Column('state', sa.String(length=100), nullable=True),
-    sa.Column('zip_code', sa.String(length=20), nullable=True),
-    sa.Column('country', sa.String(length=100), nullable=True),
-    sa.Column('google_maps_place_id', sa.String(length=255), nullable=True),
-    sa.Column('plus_code', sa.String(length=50), nullable=True),
-    sa.Column('latitude', sa.Numeric(precision=10, scale=7), nullable=True),
-    sa.Column('longitude', sa.Numeric(precision=10, scale=7), nullable=True),
     sa.Column('management_url', sa.String(length=500), nullable=True),
     sa.Column('management_username', sa.String(length=150), nullable=True),
     sa.Column('management_password', sa.Text(), nullable=True),
@@ -457,6 +447,16 @@ def upgrade():
     sa.Column('inventory_notes', sa.Text(), nullable=True),
     sa.Column('created', sa.DateTime(), nullable=True),
     sa.Column('last_modified', sa.DateTime(), nullable=True),
+    sa.Column('address_line_1', sa.String(length=255), nullable=True),
+    sa.Column('address_line_2', sa.String(length=255), nullable=True),
+    sa.Column('city', sa.String(length=100), nullable=True),
+    sa.Column('state', sa.String(length=100), nullable=True),
+    sa.Column('zip_code', sa.String(length=20), nullable=True),
+    sa.Column('country', sa.String(length=100), nullable=True),
+    sa.Column('latitude', sa.Numeric(precision=10, scale=7), nullable=True),
+    sa.Column('longitude', sa.Numeric(precision=10, scale=7), nullable=True),
+    sa.Column('google_maps_place_id', sa.String(length=255), nullable=True),
+    sa.Column('plus_code', sa.String(length=50), nullable=True),
     sa.Column('itemtext2', sa.String(length=255), nullable=True),
     sa.Column('itemtext3', sa.String(length=255), nullable=True),
     sa.Column('itemtext4', sa.String(length=255), nullable=True),
@@ -671,7 +671,7 @@ def downgrade():
 
     op.drop_table('Invoice')
     with op.batch_alter_table('Customer_Tag', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_Customer_Tag_tag_text'))
+        batch_op.drop_index('ix_Customer_Tag_text_customer')
         batch_op.drop_index(batch_op.f('ix_Customer_Tag_customer_id'))
 
     op.drop_table('Customer_Tag')
