@@ -9,6 +9,7 @@ import { CustomerPage } from "./pages/CustomerPage";
 import { CustomersPage } from "./pages/CustomersPage";
 import { LoginPage } from "./pages/LoginPage";
 import { ForbiddenPage, NotFoundPage, RouteErrorPage } from "./pages/NotFoundPage";
+import { ForgotPasswordPage, ResetPasswordPage } from "./pages/PasswordResetPages";
 import { UsersPage } from "./pages/UsersPage";
 import { InventoryPage } from "./pages/InventoryPage";
 import { ProductsPage } from "./pages/ProductsPage";
@@ -45,6 +46,8 @@ export const routes: RouteObject[] = [
     errorElement: <RouteErrorPage />,
     children: [
       { path: "/login", element: <LoginPage /> },
+      { path: "/forgot-password", element: <ForgotPasswordPage /> },
+      { path: "/reset-password/:token", element: <ResetPasswordPage /> },
       {
         element: <RequireSession />,
         children: [

@@ -14,6 +14,7 @@ export interface SessionUser {
   contact_id?: number | null;
   customer_id?: number | null;
   force_password_change?: boolean;
+  is_2fa_enabled?: boolean;
 }
 
 export interface Session {

@@ -1,14 +1,25 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useSyncExternalStore, type ReactNode } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { api, sessionStore, type Session, type SessionUser } from "../api";
+import type { TwoFactorChallenge } from "../lib/twoFactor";
 import { allows, permissionSet, type PermissionSet, type Requirement } from "./permissions";
 
 interface LoginAnswer extends Omit<Session, "remember"> {
   access_token?: string;
   "2fa_required"?: boolean;
+  user_id?: number;
+  mfa_token?: string;
 }
 
-export class TwoFactorRequired extends Error {}
+/** The password was right and the account has 2FA: the login finishes with `completeTwoFactor`. */
+export class TwoFactorRequired extends Error {
+  readonly challenge: TwoFactorChallenge;
+
+  constructor(challenge: TwoFactorChallenge) {
+    super("2FA required");
+    this.challenge = challenge;
+  }
+}
 
 interface AuthValue {
   session: Session | null;
@@ -16,7 +27,11 @@ interface AuthValue {
   permissions: PermissionSet;
   allows: (requirement: Requirement) => boolean;
   login: (email: string, password: string, remember: boolean) => Promise<Session>;
+  /** Second login step with a TOTP or backup code; the API answers with the same body as the login. */
+  completeTwoFactor: (challenge: TwoFactorChallenge, code: string) => Promise<Session>;
   logout: () => Promise<void>;
+  /** Change fields of the signed-in user as the console shows them (e.g. 2FA just enabled). */
+  updateUser: (changes: Partial<SessionUser>) => void;
   /** After a password change the API answers with a fresh session. */
   replaceSession: (answer: LoginAnswer) => void;
 }
@@ -58,16 +73,34 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [Boolean(token)]);
 
-  const login = useCallback(async (email: string, password: string, remember: boolean) => {
-    const answer = await api.request<LoginAnswer>("/crm/auth/login", {
-      method: "POST", body: { email, password, remember_me: remember }, skipAuth: true,
-    });
-    if (answer["2fa_required"]) throw new TwoFactorRequired();
+  const start = useCallback((answer: LoginAnswer, remember: boolean) => {
     const next = toSession(answer, remember);
     queryClient.clear();
     sessionStore.set(next);
     return next;
   }, [queryClient]);
+
+  const login = useCallback(async (email: string, password: string, remember: boolean) => {
+    const answer = await api.request<LoginAnswer>("/crm/auth/login", {
+      method: "POST", body: { email, password, remember_me: remember }, skipAuth: true,
+    });
+    if (answer["2fa_required"]) {
+      throw new TwoFactorRequired({ userId: Number(answer.user_id), mfaToken: answer.mfa_token ?? "", remember });
+    }
+    return start(answer, remember);
+  }, [start]);
+
+  const completeTwoFactor = useCallback(async (challenge: TwoFactorChallenge, code: string) => {
+    const answer = await api.request<LoginAnswer>(`/crm/2fa/verify/user/${challenge.userId}`, {
+      method: "POST", body: { code, mfa_token: challenge.mfaToken, remember_me: challenge.remember }, skipAuth: true,
+    });
+    return start(answer, challenge.remember);
+  }, [start]);
+
+  const updateUser = useCallback((changes: Partial<SessionUser>) => {
+    const current = sessionStore.get();
+    if (current) sessionStore.set({ ...current, user: { ...current.user, ...changes } });
+  }, []);
 
   const logout = useCallback(async () => {
     const current = sessionStore.get();
@@ -90,10 +123,12 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       permissions,
       allows: (requirement) => allows(permissions, requirement),
       login,
+      completeTwoFactor,
       logout,
       replaceSession,
+      updateUser,
     };
-  }, [session, login, logout, replaceSession]);
+  }, [session, login, completeTwoFactor, logout, replaceSession, updateUser]);
 
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }

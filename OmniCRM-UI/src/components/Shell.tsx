@@ -5,7 +5,7 @@ import {
 import { useDisclosure } from "@mantine/hooks";
 import {
   IconApps, IconBell, IconBox, IconBuildingWarehouse, IconKey, IconLanguage, IconLogout, IconMoon, IconPackage,
-  IconRocket, IconSun, IconUserCog, IconUsers, IconWorldWww,
+  IconRocket, IconShieldLock, IconSun, IconUserCog, IconUsers, IconWorldWww,
 } from "@tabler/icons-react";
 import type { ComponentType } from "react";
 import { useTranslation } from "react-i18next";
@@ -16,7 +16,9 @@ import { logos } from "../branding";
 import { config, LANGUAGES } from "../config";
 import { changeLanguage } from "../i18n";
 import { notifySuccess } from "../lib/feedback";
+import { offersTwoFactorSetup } from "../lib/twoFactor";
 import { GlobalSearch } from "./GlobalSearch";
+import { TwoFactorSetup } from "./TwoFactorSetup";
 
 interface NavEntry extends MenuItem {
   icon: ComponentType<{ size?: number }>;
@@ -36,6 +38,7 @@ export function Shell() {
   const { t, i18n } = useTranslation();
   const [opened, { toggle, close }] = useDisclosure(false);
   const { user, permissions, logout } = useAuth();
+  const [settingUp2fa, twoFactorSetup] = useDisclosure(false);
   const navigate = useNavigate();
   const location = useLocation();
   const { setColorScheme } = useMantineColorScheme();
@@ -115,6 +118,9 @@ export function Shell() {
               <Menu.Dropdown>
                 <Menu.Label>{fullName}<br />{user?.email}</Menu.Label>
                 <Menu.Item leftSection={<IconKey size={16} />} onClick={() => navigate("/change-password")}>{t("auth.changePassword")}</Menu.Item>
+                {offersTwoFactorSetup(user?.roles, user?.is_2fa_enabled) && (
+                  <Menu.Item leftSection={<IconShieldLock size={16} />} onClick={twoFactorSetup.open} data-testid="enable-2fa">{t("twoFactor.menu")}</Menu.Item>
+                )}
                 {config.faqsUrl && <Menu.Item component="a" href={config.faqsUrl} target="_blank" rel="noreferrer">{t("nav.faqs")}</Menu.Item>}
                 {config.supportUrl && <Menu.Item component="a" href={config.supportUrl} target="_blank" rel="noreferrer">{t("nav.support")}</Menu.Item>}
                 <Menu.Divider />
@@ -123,6 +129,7 @@ export function Shell() {
             </Menu>
           </Group>
         </Group>
+        <TwoFactorSetup opened={settingUp2fa} onClose={twoFactorSetup.close} />
       </AppShell.Header>
       <AppShell.Navbar p="xs" aria-label="Main">
         <ScrollArea>

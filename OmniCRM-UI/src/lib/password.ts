@@ -18,12 +18,25 @@ function cryptoRandom(n: number): number {
   return buffer[0] % n;
 }
 
-export function passwordProblems(password: string): string[] {
-  const missing: string[] = [];
-  if (password.length < 8) missing.push("at least 8 characters");
-  if (!/[A-Z]/.test(password)) missing.push("an upper-case letter");
-  if (!/[a-z]/.test(password)) missing.push("a lower-case letter");
-  if (!/\d/.test(password)) missing.push("a digit");
-  if (![...password].some((c) => "!@#$%^&*".includes(c))) missing.push("a special character (!@#$%^&*)");
+/** The rules of the API's password policy, in the order the form lists them. */
+export type PasswordRule = "length" | "upper" | "lower" | "digit" | "special";
+
+/** The policy rules `password` misses (empty when the API will accept it), for translated messages. */
+export function missingPasswordRules(password: string): PasswordRule[] {
+  const missing: PasswordRule[] = [];
+  if (password.length < 8) missing.push("length");
+  if (!/[A-Z]/.test(password)) missing.push("upper");
+  if (!/[a-z]/.test(password)) missing.push("lower");
+  if (!/\d/.test(password)) missing.push("digit");
+  if (![...password].some((c) => "!@#$%^&*".includes(c))) missing.push("special");
   return missing;
+}
+
+const ENGLISH_RULES: Record<PasswordRule, string> = {
+  length: "at least 8 characters", upper: "an upper-case letter", lower: "a lower-case letter", digit: "a digit",
+  special: "a special character (!@#$%^&*)",
+};
+
+export function passwordProblems(password: string): string[] {
+  return missingPasswordRules(password).map((rule) => ENGLISH_RULES[rule]);
 }

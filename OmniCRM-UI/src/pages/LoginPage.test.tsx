@@ -84,6 +84,60 @@ describe("login screen", () => {
     await waitFor(() => expect(router.state.location.pathname).toBe("/change-password"));
   });
 
+  it("asks for the 2FA code and logs in as soon as the 6th digit is typed", async () => {
+    const fetchImpl = vi.fn(async (url: RequestInfo | URL) => {
+      const path = String(url);
+      if (path.endsWith("/auth/login")) return json(200, { "2fa_required": true, user_id: 7, mfa_token: "mfa" });
+      if (path.includes("/2fa/verify/")) return json(200, answer());
+      return json(200, { ...answer(), kind: "user" });
+    });
+    const router = renderLogin(fetchImpl as unknown as typeof fetch);
+    await userEvent.type(screen.getByLabelText(/Email address/), "admin@example.com");
+    await userEvent.type(screen.getByLabelText(/^Password/), "Admin123!");
+    await userEvent.click(screen.getByRole("button", { name: "Sign in" }));
+    const code = await screen.findByLabelText(/6-digit code/);
+    await userEvent.type(code, "12345");
+    expect(fetchImpl).toHaveBeenCalledTimes(1);
+    await userEvent.type(code, "6");
+    await waitFor(() => expect(router.state.location.pathname).toBe("/customers"));
+    const [url, init] = fetchImpl.mock.calls[1] as unknown as [string, RequestInit];
+    expect(url).toBe("/crm/2fa/verify/user/7");
+    expect(JSON.parse(String(init.body))).toEqual({ code: "123456", mfa_token: "mfa", remember_me: false });
+    expect(sessionStore.get()?.token).toBe("a");
+  });
+
+  it("shows a refused code, accepts a recovery code, and Cancel goes back to the password form", async () => {
+    let verifyCalls = 0;
+    const fetchImpl = vi.fn(async (url: RequestInfo | URL) => {
+      const path = String(url);
+      if (path.endsWith("/auth/login")) return json(200, { "2fa_required": true, user_id: 7, mfa_token: "mfa" });
+      verifyCalls += 1;
+      return json(400, { message: "Validation failed", errors: { code: "is not a valid 2FA or backup code" } });
+    });
+    renderLogin(fetchImpl as unknown as typeof fetch);
+    await userEvent.type(screen.getByLabelText(/Email address/), "admin@example.com");
+    await userEvent.type(screen.getByLabelText(/^Password/), "Admin123!");
+    await userEvent.click(screen.getByRole("button", { name: "Sign in" }));
+    await userEvent.type(await screen.findByLabelText(/6-digit code/), "000000");
+    expect((await screen.findByTestId("two-factor-error")).textContent).toContain("That code is not valid");
+    expect((screen.getByLabelText(/6-digit code/) as HTMLInputElement).value).toBe("");
+
+    await userEvent.click(screen.getByRole("tab", { name: "Recovery Code" }));
+    await userEvent.type(screen.getByLabelText(/^Recovery code/), "1234");
+    await userEvent.click(screen.getByRole("button", { name: "Verify" }));
+    expect((await screen.findByTestId("two-factor-error")).textContent).toContain("8 digits");
+    expect(verifyCalls).toBe(1);
+    await userEvent.type(screen.getByLabelText(/^Recovery code/), "5678");
+    await userEvent.click(screen.getByRole("button", { name: "Verify" }));
+    await waitFor(() => expect(verifyCalls).toBe(2));
+    const [, init] = fetchImpl.mock.calls[2] as unknown as [string, RequestInit];
+    expect(JSON.parse(String(init.body)).code).toBe("12345678");
+
+    await userEvent.click(screen.getByRole("button", { name: "Cancel" }));
+    expect(await screen.findByRole("button", { name: "Sign in" })).toBeTruthy();
+    expect(sessionStore.get()).toBeNull();
+  });
+
   it("only follows local ?next= links", () => {
     expect(landingPath("/customers/4#3")).toBe("/customers/4#3");
     expect(landingPath("//evil.example")).toBe("/customers");

@@ -1,13 +1,15 @@
-import { Alert, Anchor, Box, Button, Center, Checkbox, Image, Paper, PasswordInput, Stack, Text, TextInput, Title } from "@mantine/core";
+import { Alert, Anchor, Button, Checkbox, PasswordInput, Stack, Text, TextInput, Title } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { IconAlertCircle } from "@tabler/icons-react";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { Navigate, useLocation, useNavigate, useSearchParams } from "react-router";
-import { ApiError, errorMessage } from "../api";
+import { Link, Navigate, useLocation, useNavigate, useSearchParams } from "react-router";
+import { ApiError, errorMessage, type Session } from "../api";
 import { TwoFactorRequired, useAuth } from "../auth/AuthContext";
-import { logos } from "../branding";
+import { AuthFrame } from "../components/AuthFrame";
+import { TwoFactorChallenge } from "../components/TwoFactorChallenge";
 import { config } from "../config";
+import type { TwoFactorChallenge as Challenge } from "../lib/twoFactor";
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -24,6 +26,7 @@ export function LoginPage() {
   const [search] = useSearchParams();
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [challenge, setChallenge] = useState<Challenge | null>(null);
   const form = useForm({
     initialValues: { email: "", password: "", remember: false },
     validate: {
@@ -34,14 +37,20 @@ export function LoginPage() {
 
   if (session) return <Navigate to={session.force_password_change ? "/change-password" : landingPath(search.get("next"))} replace />;
 
+  const enter = (next: Session) => {
+    navigate(next.force_password_change ? "/change-password" : landingPath(search.get("next")), { replace: true });
+  };
+
   const submit = form.onSubmit(async ({ email, password, remember }) => {
     setBusy(true);
     setProblem(null);
     try {
-      const next = await login(email.trim(), password, remember);
-      navigate(next.force_password_change ? "/change-password" : landingPath(search.get("next")), { replace: true });
+      enter(await login(email.trim(), password, remember));
     } catch (error) {
-      if (error instanceof TwoFactorRequired) setProblem(t("auth.twoFactorUnsupported"));
+      if (error instanceof TwoFactorRequired) {
+        setChallenge(error.challenge);
+        form.setFieldValue("password", "");
+      }
       else if (error instanceof ApiError && error.status === 401) setProblem(t("auth.invalid"));
       else setProblem(errorMessage(error));
     } finally {
@@ -52,39 +61,30 @@ export function LoginPage() {
   const expired = (location.state as { expired?: boolean } | null)?.expired;
 
   return (
-    <Center mih="100vh" p="md" className="auth-one-bg" style={{ background: "linear-gradient(135deg, var(--mantine-color-brand-8), var(--mantine-color-brand-5))" }}>
-      <Box w="100%" maw={420}>
-        <Stack align="center" gap={4} mb="md">
-          <Image src={logos.light} h={56} w={56} alt="" />
-          <Title order={2} c="white">{config.companyName}</Title>
-          {config.tagline && <Text c="white" size="sm" ta="center">{config.tagline}</Text>}
+    <AuthFrame>
+      {challenge ? <TwoFactorChallenge challenge={challenge} onCancel={() => setChallenge(null)} onDone={enter} /> : (
+      <form onSubmit={submit} noValidate>
+        <Stack>
+          <div>
+            <Title order={3}>{t("auth.title")}</Title>
+            <Text size="sm" c="dimmed">{t("auth.subtitle", { portal: config.portalName })}</Text>
+          </div>
+          {expired && !problem && <Alert color="yellow">{t("auth.sessionExpired")}</Alert>}
+          {problem && <Alert color="red" icon={<IconAlertCircle />} role="alert" data-testid="login-error">{problem}</Alert>}
+          <TextInput label={t("auth.email")} type="email" autoComplete="username" required {...form.getInputProps("email")} />
+          <PasswordInput
+            label={t("auth.password")}
+            autoComplete="current-password"
+            required
+            visibilityToggleButtonProps={{ "aria-label": t("auth.showPassword") }}
+            {...form.getInputProps("password")}
+          />
+          <Checkbox label={t("auth.rememberMe")} {...form.getInputProps("remember", { type: "checkbox" })} />
+          <Button type="submit" loading={busy} fullWidth>{t("auth.signIn")}</Button>
+          <Anchor component={Link} to="/forgot-password" size="sm" ta="center">{t("auth.forgot")}</Anchor>
         </Stack>
-        <Paper withBorder shadow="md" p="lg" radius="md">
-          <form onSubmit={submit} noValidate>
-            <Stack>
-              <div>
-                <Title order={3}>{t("auth.title")}</Title>
-                <Text size="sm" c="dimmed">{t("auth.subtitle", { portal: config.portalName })}</Text>
-              </div>
-              {expired && !problem && <Alert color="yellow">{t("auth.sessionExpired")}</Alert>}
-              {problem && <Alert color="red" icon={<IconAlertCircle />} role="alert" data-testid="login-error">{problem}</Alert>}
-              <TextInput label={t("auth.email")} type="email" autoComplete="username" required {...form.getInputProps("email")} />
-              <PasswordInput
-                label={t("auth.password")}
-                autoComplete="current-password"
-                required
-                visibilityToggleButtonProps={{ "aria-label": t("auth.showPassword") }}
-                {...form.getInputProps("password")}
-              />
-              <Checkbox label={t("auth.rememberMe")} {...form.getInputProps("remember", { type: "checkbox" })} />
-              <Button type="submit" loading={busy} fullWidth>{t("auth.signIn")}</Button>
-              <Anchor component="button" type="button" size="sm" onClick={() => setProblem(t("auth.forgotHelp"))}>
-                {t("auth.forgot")}
-              </Anchor>
-            </Stack>
-          </form>
-        </Paper>
-      </Box>
-    </Center>
+      </form>
+      )}
+    </AuthFrame>
   );
 }

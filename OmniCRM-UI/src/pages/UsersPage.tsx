@@ -4,7 +4,7 @@ import {
 } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { useDebouncedCallback } from "@mantine/hooks";
-import { IconEdit, IconKey, IconRestore, IconSearch, IconTrash, IconUserPlus } from "@tabler/icons-react";
+import { IconEdit, IconKey, IconRestore, IconSearch, IconShieldOff, IconTrash, IconUserPlus } from "@tabler/icons-react";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -69,7 +69,7 @@ export function UsersPage() {
 
 function UsersTable() {
   const { t } = useTranslation();
-  const { user: me } = useAuth();
+  const { user: me, updateUser } = useAuth();
   const queryClient = useQueryClient();
   const [params, setParams] = useListParams(DEFAULTS);
   const [searchText, setSearchText] = useState(params.search);
@@ -95,6 +95,22 @@ function UsersTable() {
       return queryClient.invalidateQueries({ queryKey: ["users"] });
     },
     onError: notifyError,
+  });
+  const resetTwoFactor = useMutation({
+    mutationFn: (user: User) => api.post<{ message: string }>(`/crm/2fa/admin/disable/user/${user.id}`),
+    onSuccess: (answer, user) => {
+      if (user.id === me?.id) updateUser({ is_2fa_enabled: false });
+      notifySuccess(answer.message);
+      return queryClient.invalidateQueries({ queryKey: ["users"] });
+    },
+    onError: notifyError,
+  });
+
+  const askResetTwoFactor = (user: User) => confirmDanger({
+    title: t("users.reset2fa"),
+    message: <Text size="sm">{t("users.reset2faConfirm", { name: fullName(user), email: user.email })}</Text>,
+    confirmLabel: t("users.reset2fa"),
+    onConfirm: () => resetTwoFactor.mutate(user),
   });
 
   const askDelete = (user: User) => confirmDanger({
@@ -182,6 +198,11 @@ function UsersTable() {
                             <Tooltip label={t("users.resetPassword")}>
                               <ActionIcon variant="subtle" aria-label={`${t("users.resetPassword")} ${u.email}`} onClick={() => setResetting(u)}><IconKey size={18} /></ActionIcon>
                             </Tooltip>
+                            {u.is_2fa_enabled && (
+                              <Tooltip label={t("users.reset2fa")}>
+                                <ActionIcon variant="subtle" color="orange" aria-label={`${t("users.reset2fa")} ${u.email}`} onClick={() => askResetTwoFactor(u)}><IconShieldOff size={18} /></ActionIcon>
+                              </Tooltip>
+                            )}
                             {u.id !== me?.id && (
                               <Tooltip label={t("common.delete")}>
                                 <ActionIcon variant="subtle" color="red" aria-label={`${t("common.delete")} ${u.email}`} onClick={() => askDelete(u)}><IconTrash size={18} /></ActionIcon>
