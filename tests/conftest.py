@@ -70,7 +70,9 @@ def app(database_url):
     with application.app_context():
         sync_catalogue(db.session)
         db.session.commit()
-    return application
+    yield application
+    from omnicrm.provisioning.dispatch import stop_background
+    stop_background()  # before the test database is dropped
 
 
 def _wipe():

@@ -5,7 +5,6 @@ worker stopped sending heartbeats (killed, machine lost), so no job stays "runni
 """
 import logging
 import threading
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -157,12 +156,26 @@ def reap_stale_jobs(orphaned_local=False):
     return failed
 
 
+_reaper_stop = threading.Event()
+
+
+def stop_background():
+    """Stop the reaper thread and the local pool (process shutdown, test teardown)."""
+    global _pool
+    _reaper_stop.set()
+    with _pool_lock:
+        if _pool is not None:
+            _pool.shutdown(wait=True)
+            _pool = None
+
+
 def start_reaper(app, interval_seconds=60, orphaned_local=False):
     """A daemon thread running the reaper every `interval_seconds` (embedded server and each worker)."""
+    _reaper_stop.clear()
 
     def loop():
         first = True
-        while True:
+        while not _reaper_stop.is_set():
             with app.app_context():
                 try:
                     reap_stale_jobs(orphaned_local=orphaned_local and first)
@@ -171,7 +184,7 @@ def start_reaper(app, interval_seconds=60, orphaned_local=False):
                     log.exception("provisioning reaper failed")
                 finally:
                     db.session.remove()
-            time.sleep(interval_seconds)
+            _reaper_stop.wait(interval_seconds)
 
     thread = threading.Thread(target=loop, name="provision-reaper", daemon=True)
     thread.start()
