@@ -1,8 +1,8 @@
 import {
-  ActionIcon, Alert, Anchor, Badge, Button, ColorInput, Group, Modal, Stack, Table, Text, TextInput,
+  Alert, Anchor, Badge, Button, ColorInput, Group, Modal, Stack, Table, Text, TextInput,
 } from "@mantine/core";
 import { useForm } from "@mantine/form";
-import { IconEdit, IconPlus, IconTrash } from "@tabler/icons-react";
+import { IconPlus } from "@tabler/icons-react";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -12,9 +12,10 @@ import type { Customer } from "../api/customers";
 import { useAuth } from "../auth/AuthContext";
 import { AssignPlanModal } from "../components/AssignPlan";
 import { ListFooter } from "../components/ListControls";
+import { RowActions } from "../components/RowActions";
 import { ErrorState, LoadingState } from "../components/States";
 import { formatDateTime, formatMoney } from "../config";
-import { applyApiErrors, confirmDanger, notifyError, notifySuccess } from "../lib/feedback";
+import { applyApiErrors, notifyError, notifySuccess } from "../lib/feedback";
 import { type ListParams, parseListParams, updateListParams } from "../lib/listParams";
 import { SERVICE_STATUS_COLORS } from "./ServicePage";
 
@@ -83,16 +84,10 @@ export function AttributesTab({ customerId }: { customerId: number }) {
                     <Table.Td style={{ wordBreak: "break-word" }}>{a.attribute_value}</Table.Td>
                     <Table.Td>{formatDateTime(a.created)}</Table.Td>
                     <Table.Td>
-                      <Group gap={4} wrap="nowrap">
-                        {allows("update_customer_attribute") && <ActionIcon variant="subtle" aria-label={`${t("common.edit")} ${a.attribute_name}`} onClick={() => setEditing(a)}><IconEdit size={18} /></ActionIcon>}
-                        {allows("delete_customer_attribute") && (
-                          <ActionIcon variant="subtle" color="red" aria-label={`${t("common.delete")} ${a.attribute_name}`}
-                            onClick={() => confirmDanger({ title: t("attributes.deleteTitle"), confirmLabel: t("common.delete"),
-                              message: <Text size="sm">{t("attributes.deleteConfirm", { name: a.attribute_name })}</Text>, onConfirm: () => remove.mutate(a) })}>
-                            <IconTrash size={18} />
-                          </ActionIcon>
-                        )}
-                      </Group>
+                      <RowActions name={a.attribute_name} canEdit={allows("update_customer_attribute")}
+                        canDelete={allows("delete_customer_attribute")} onEdit={() => setEditing(a)}
+                        deleteTitle={t("attributes.deleteTitle")}
+                        deleteMessage={t("attributes.deleteConfirm", { name: a.attribute_name })} onDelete={() => remove.mutate(a)} />
                     </Table.Td>
                   </Table.Tr>
                 ))}
@@ -178,16 +173,10 @@ export function TagsTab({ customerId }: { customerId: number }) {
                     <Table.Td>{tag.tag_deactivate_date}</Table.Td>
                     <Table.Td><Badge variant="light" color={tag.tag_active ? "green" : "gray"}>{tag.tag_active ? t("tags.active") : t("tags.inactive")}</Badge></Table.Td>
                     <Table.Td>
-                      <Group gap={4} wrap="nowrap">
-                        {allows("update_customer_tag") && <ActionIcon variant="subtle" aria-label={`${t("common.edit")} ${tag.tag_text}`} onClick={() => setEditing(tag)}><IconEdit size={18} /></ActionIcon>}
-                        {allows("delete_customer_tag") && (
-                          <ActionIcon variant="subtle" color="red" aria-label={`${t("common.delete")} ${tag.tag_text}`}
-                            onClick={() => confirmDanger({ title: t("tags.deleteTitle"), confirmLabel: t("common.delete"),
-                              message: <Text size="sm">{t("tags.deleteConfirm", { name: tag.tag_text })}</Text>, onConfirm: () => remove.mutate(tag) })}>
-                            <IconTrash size={18} />
-                          </ActionIcon>
-                        )}
-                      </Group>
+                      <RowActions name={tag.tag_text} canEdit={allows("update_customer_tag")}
+                        canDelete={allows("delete_customer_tag")} onEdit={() => setEditing(tag)}
+                        deleteTitle={t("tags.deleteTitle")}
+                        deleteMessage={t("tags.deleteConfirm", { name: tag.tag_text })} onDelete={() => remove.mutate(tag)} />
                     </Table.Td>
                   </Table.Tr>
                 ))}

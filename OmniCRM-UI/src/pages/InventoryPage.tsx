@@ -4,7 +4,7 @@ import {
 } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { useDebouncedCallback, useMediaQuery } from "@mantine/hooks";
-import { IconDownload, IconEdit, IconPlus, IconSearch, IconTrash, IconUpload } from "@tabler/icons-react";
+import { IconDownload, IconPlus, IconSearch, IconTrash, IconUpload } from "@tabler/icons-react";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -12,6 +12,7 @@ import { Link, useSearchParams } from "react-router";
 import { ApiError } from "../api";
 import { inventoryApi, ITEM_STATES, type ImportReport, type InventoryTemplate } from "../api/domain";
 import { useAuth } from "../auth/AuthContext";
+import { RowActions } from "../components/RowActions";
 import { ListFooter, SortableTh } from "../components/ListControls";
 import { ErrorState, LoadingState } from "../components/States";
 import { formatDateTime, formatMoney } from "../config";
@@ -362,16 +363,11 @@ function TemplatesTab() {
                     </Table.Td>
                     <Table.Td>{formatDateTime(tpl.created as string)}</Table.Td>
                     <Table.Td>
-                      <Group gap={4} wrap="nowrap">
-                        {allows("update_inventory_template") && <ActionIcon variant="subtle" aria-label={`${t("common.edit")} ${tpl.item}`} onClick={() => setEditing(tpl)}><IconEdit size={18} /></ActionIcon>}
-                        {allows("delete_inventory_template") && (
-                          <ActionIcon variant="subtle" color="red" aria-label={`${t("common.delete")} ${tpl.item}`}
-                            onClick={() => confirmDanger({ title: t("inventory.deleteTemplate"), confirmLabel: t("common.delete"),
-                              message: <Text size="sm">{t("inventory.deleteTemplateConfirm", { name: tpl.item })}</Text>, onConfirm: () => remove.mutate(tpl.inventory_template_id) })}>
-                            <IconTrash size={18} />
-                          </ActionIcon>
-                        )}
-                      </Group>
+                      <RowActions name={tpl.item} canEdit={allows("update_inventory_template")}
+                        canDelete={allows("delete_inventory_template")} onEdit={() => setEditing(tpl)}
+                        deleteTitle={t("inventory.deleteTemplate")}
+                        deleteMessage={t("inventory.deleteTemplateConfirm", { name: tpl.item })}
+                        onDelete={() => remove.mutate(tpl.inventory_template_id)} />
                     </Table.Td>
                   </Table.Tr>
                 ))}
