@@ -1,5 +1,4 @@
 """/crm/auth: login, refresh, logout, own password, and user/role/permission administration (spec 07 §5)."""
-from datetime import datetime, timezone
 
 from flask import g, request
 from flask_restx import Namespace, Resource, fields
@@ -118,15 +117,8 @@ class Logout(Resource):
     @ns.response(200, "Tokens revoked")
     def post(self):
         """Revoke the access token used for this call and, when given, the refresh token."""
-        identity = g.identity
         data = request.get_json(silent=True) or {}
-        from flask_jwt_extended import decode_token
-        expires = None
-        header = request.headers.get("Authorization", "")
-        if header.lower().startswith("bearer "):
-            expires = datetime.fromtimestamp(decode_token(header[7:].strip())["exp"], timezone.utc)
-            expires = expires.replace(tzinfo=None)
-        service.logout(identity, expires, data.get("refresh_token"))
+        service.logout(g.identity, data.get("refresh_token"))
         return {"message": "Logged out"}
 
 

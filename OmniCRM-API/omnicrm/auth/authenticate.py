@@ -15,7 +15,7 @@ from omnicrm import db
 from omnicrm.auth.identity import (Identity, first_admin_user, identity_for_user, permissions_of_roles)
 from omnicrm.auth.models import ApiKey, User
 from omnicrm.auth.permissions import canonical
-from omnicrm.auth.tokens import is_revoked
+from omnicrm.auth.tokens import expiry_of, is_revoked
 from omnicrm.db import utcnow
 from omnicrm.errors import Unauthorized
 
@@ -94,7 +94,7 @@ def _from_bearer(token):
     issued = datetime.fromtimestamp(data["iat"], timezone.utc).replace(tzinfo=None)
     if user.tokens_valid_after is not None and issued < user.tokens_valid_after.replace(microsecond=0):
         raise Unauthorized("Token has been revoked")
-    identity = identity_for_user(user, jti=data["jti"])
+    identity = identity_for_user(user, jti=data["jti"], expires=expiry_of(data))
     if data.get("impersonator_id"):
         identity.label += f" (impersonated by user {data['impersonator_id']})"
     return identity

@@ -19,6 +19,7 @@ class Identity:
     customer_id: int | None = None  # set for customer users: the only customer they may see
     roles: list = field(default_factory=list)
     token_jti: str | None = None
+    token_expires: object = None  # naive UTC expiry of the access token, for logout's revocation
 
     @property
     def is_admin(self):
@@ -74,10 +75,11 @@ def first_admin_user():
     ).first()
 
 
-def identity_for_user(user, jti=None):
+def identity_for_user(user, jti=None, expires=None):
     customer_id = user.contact.customer_id if user.contact is not None else None
     return Identity(kind="user", label=f"user:{user.email}", permissions=permissions_of_user(user), user=user,
-                    customer_id=customer_id, roles=[r.name for r in user.roles], token_jti=jti)
+                    customer_id=customer_id, roles=[r.name for r in user.roles], token_jti=jti,
+                    token_expires=expires)
 
 
 def current_identity():

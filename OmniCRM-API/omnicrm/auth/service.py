@@ -104,9 +104,9 @@ def refresh(refresh_token):
     return {"token": access, "access_token": access, "refresh_token": new_refresh, **session_info(user)}
 
 
-def logout(identity, access_expires, refresh_token=None):
+def logout(identity, refresh_token=None):
     if identity.token_jti:
-        revoke(identity.token_jti, access_expires)
+        revoke(identity.token_jti, identity.token_expires)
     if refresh_token:
         revoke_encoded(refresh_token)
 

@@ -1,5 +1,5 @@
 """JWT issuing and revocation. Revoked token ids live in Redis (with TTL) or in the database."""
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from flask import current_app
 from flask_jwt_extended import JWTManager, create_access_token, create_refresh_token, decode_token
@@ -50,9 +50,13 @@ def revoke_encoded(token):
         data = decode_token(token, allow_expired=True)
     except Exception:  # noqa: BLE001 - an unreadable token cannot be used anyway
         return None
-    from datetime import datetime, timezone
-    revoke(data["jti"], datetime.fromtimestamp(data["exp"], timezone.utc).replace(tzinfo=None))
+    revoke(data["jti"], expiry_of(data))
     return data
+
+
+def expiry_of(payload):
+    """A decoded token's `exp` as naive UTC, the form revocations are kept in."""
+    return datetime.fromtimestamp(payload["exp"], timezone.utc).replace(tzinfo=None)
 
 
 @jwt.token_in_blocklist_loader
