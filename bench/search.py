@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/search.py 100000                    # quick: 100k customers, throw-away database
     .venv/bin/python bench/search.py 1000000 --reuse           # full: 1M, database kept for the next run
+    .venv/bin/python bench/search.py 1000000 --reuse --seed-only          # seed now, measure later
     .venv/bin/python bench/search.py 1000000 --reuse --buffer-pool 8G
 
 Seeds a database (per customer: 1.5 contacts, 1 site, 1.5 services, 1.5 SIM cards, 0.2 tags, 0.3 attributes;
@@ -491,6 +492,7 @@ def main():
     parser.add_argument("--reuse", action="store_true",
                         help="keep the database; measure on it without reseeding when it is already complete")
     parser.add_argument("--keep", action="store_true", help="keep the throw-away database")
+    parser.add_argument("--seed-only", action="store_true", help="seed (with --reuse: keep) and stop before measuring")
     parser.add_argument("--buffer-pool", type=parse_size, help="innodb_buffer_pool_size for the run, e.g. 8G")
     parser.add_argument("--seed", type=int, default=20250601)
     args = parser.parse_args()
@@ -524,7 +526,8 @@ def main():
                 "SELECT table_name, (data_length + index_length) / 1048576 FROM information_schema.tables "
                 "WHERE table_schema = DATABASE() AND table_name IN ('Customer', 'Search_Index')")).all()
             print("Size: " + ", ".join(f"{t} {mb:,.0f} MB" for t, mb in sizes), flush=True)
-            measure(samples, random.Random(args.seed + 1))
+            if not args.seed_only:
+                measure(samples, random.Random(args.seed + 1))
     finally:
         db.session.remove()
         db.get_engine().dispose()

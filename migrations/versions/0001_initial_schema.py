@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 13:29:16.435581
+Create Date: 2026-11-29 14:44:15.517812
 """
 from alembic import op
 import sqlalchemy as sa
@@ -144,15 +144,15 @@ def upgrade():
     sa.UniqueConstraint('name', name=op.f('uq_Role_name'))
     )
     op.create_table('Search_Index',
-    sa.Column('token', sa.String(length=40).with_variant(mysql.VARCHAR(charset='utf8mb4', collation='utf8mb4_bin', length=40), 'mysql'), nullable=False),
     sa.Column('entity_type', sa.String(length=10), nullable=False),
+    sa.Column('token', sa.String(length=40).with_variant(mysql.VARCHAR(charset='utf8mb4', collation='utf8mb4_bin', length=40), 'mysql'), nullable=False),
     sa.Column('entity_id', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=True),
     sa.Column('is_open', sa.Boolean(), nullable=False),
-    sa.PrimaryKeyConstraint('token', 'entity_type', 'entity_id', name=op.f('pk_Search_Index'))
+    sa.PrimaryKeyConstraint('entity_type', 'token', 'entity_id', name=op.f('pk_Search_Index'))
     )
     with op.batch_alter_table('Search_Index', schema=None) as batch_op:
-        batch_op.create_index('ix_Search_Index_customer_id', ['customer_id'], unique=False)
+        batch_op.create_index('ix_Search_Index_customer_token', ['customer_id', 'token'], unique=False)
         batch_op.create_index('ix_Search_Index_entity', ['entity_type', 'entity_id'], unique=False)
 
     op.create_table('Communication',
@@ -699,7 +699,7 @@ def downgrade():
     op.drop_table('Communication')
     with op.batch_alter_table('Search_Index', schema=None) as batch_op:
         batch_op.drop_index('ix_Search_Index_entity')
-        batch_op.drop_index('ix_Search_Index_customer_id')
+        batch_op.drop_index('ix_Search_Index_customer_token')
 
     op.drop_table('Search_Index')
     op.drop_table('Role')

@@ -202,6 +202,40 @@ def test_database_api_key_lifecycle(client, admin_headers):
     assert client.get("/crm/auth/me", headers={"X-API-KEY": regenerated["api_key"]}).status_code == 401
 
 
+def test_api_key_list_filters_searches_sorts_and_pages(client, admin_headers):
+    from datetime import date, timedelta
+
+    def create(name, expiry):
+        response = client.post("/crm/api-keys", headers=admin_headers, json={"name": name, "expiry_date": expiry})
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    soon = (date.today() + timedelta(days=10)).isoformat()
+    billing = create("Billing sync", None)
+    create("Porting", "2099-01-01")
+    create("Legacy", "2001-01-01")
+    expiring = create("Reports", soon)
+
+    def names(**params):
+        response = client.get("/crm/api-keys", headers=admin_headers, query_string=params)
+        assert response.status_code == 200, response.get_json()
+        return [k["name"] for k in response.get_json()["data"]], response.get_json()["pagination"]
+
+    assert names(filters='{"status": ["active"]}')[0] == ["Billing sync", "Porting"]
+    assert names(filters='{"status": ["expiring_soon", "expired"]}')[0] == ["Legacy", "Reports"]
+    assert names(search="SYNC")[0] == ["Billing sync"]
+    assert names(search=billing["api_key"][-4:])[0] == ["Billing sync"]  # the visible end of the masked key
+    assert names(sort="name", order="desc")[0] == ["Reports", "Porting", "Legacy", "Billing sync"]
+    page, pagination = names(sort="expiry_date", per_page=1, page=2)
+    assert len(page) == 1 and pagination["total_items"] == 4 and pagination["total_pages"] == 4
+    assert names(sort="created_by")[1]["total_items"] == 4
+    assert expiring["status"] == "expiring_soon"
+    bad = client.get("/crm/api-keys", headers=admin_headers, query_string={"filters": '{"status": ["gone"]}'})
+    assert bad.status_code == 400 and "filters.status" in bad.get_json()["errors"]
+    bad = client.get("/crm/api-keys", headers=admin_headers, query_string={"filters": '{"owner": ["x"]}'})
+    assert bad.status_code == 400 and "filters.owner" in bad.get_json()["errors"]
+
+
 def test_api_key_validation(client, admin_headers):
     response = client.post("/crm/api-keys", headers=admin_headers, json={"permissions": ["fly_to_moon"]})
     assert response.status_code == 400

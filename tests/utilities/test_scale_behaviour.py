@@ -31,6 +31,18 @@ def test_search_count_stops_at_the_cap_and_says_so(client, admin_headers, monkey
     assert exact["pagination"]["total_items"] == 1 and "total_is_estimate" not in exact["pagination"]
 
 
+def test_records_matching_through_two_words_count_once_past_the_cap(client, admin_headers, monkeypatch):
+    both = create_customer(client, admin_headers, customer_name="David Davidson")["customer_id"]
+    other = create_customer(client, admin_headers, customer_name="Davidson Jones")["customer_id"]
+    body = get(client, admin_headers, "/crm/utilities/search_everything", search="david")
+    assert [r["id"] for r in body["data"]] == [both, other] and body["pagination"]["total_items"] == 2
+
+    monkeypatch.setattr(search, "COUNT_CAP", 1)  # the first rows read are "david" and "davidson" of one record
+    body = get(client, admin_headers, "/crm/utilities/search_everything", search="david", per_page=1, page=2)
+    assert [r["id"] for r in body["data"]] == [other]
+    assert body["pagination"]["total_is_estimate"] is True
+
+
 def test_rebuild_search_index_command_restores_lost_tokens(app, client, admin_headers):
     cid = create_customer(client, admin_headers, customer_name="Zebedee Quartermaine")["customer_id"]
     with app.app_context():

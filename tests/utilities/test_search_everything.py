@@ -45,6 +45,28 @@ def test_case_insensitive_and_word_prefix(client, admin_headers):
     assert search(client, admin_headers, "carla jones")["data"] == []
 
 
+def test_closest_word_first_then_oldest(client, admin_headers):
+    smithson = create_customer(client, admin_headers, customer_name="Ann Smithson")["customer_id"]
+    bob_smith = create_customer(client, admin_headers, customer_name="Bob Smith")["customer_id"]
+    cy_smith = create_customer(client, admin_headers, customer_name="Cy Smith")["customer_id"]
+    assert [r["id"] for r in search(client, admin_headers, "smith")["data"]] == [bob_smith, cy_smith, smithson]
+
+
+def test_several_words_match_in_any_order_and_any_field(client, admin_headers):
+    for n in range(6):
+        create_customer(client, admin_headers, customer_name=f"John Common{n}")
+    rare = create_customer(client, admin_headers, customer_name="John Rarewood")["customer_id"]
+    contact = add_contact(client, admin_headers, rare, contact_firstname="John", contact_lastname="Rarewood",
+                          contact_email="jr@example.com")
+    expected = [{"type": "customer", "id": rare}, {"type": "contact", "id": contact["contact_id"]}]
+    for typed in ("john rarew", "RAREW john", "jo rarewood"):
+        body = search(client, admin_headers, typed)
+        assert [{"type": r["type"], "id": r["id"]} for r in body["data"]] == expected, typed
+        assert body["pagination"]["total_items"] == 2
+    assert search(client, admin_headers, "john rarewood smith")["data"] == []
+    assert search(client, admin_headers, "jr@example.com john")["data"][0]["id"] == contact["contact_id"]
+
+
 def test_phone_in_national_or_international_form(client, admin_headers, add_service):
     cid = create_customer(client, admin_headers)["customer_id"]
     contact = add_contact(client, admin_headers, cid, contact_phone="+44 7700 900123")
@@ -144,6 +166,15 @@ def test_customer_user_searches_only_its_own_records(app, client, admin_headers,
     headers = customer_user(app, client, make_user, mine)
     assert {r["customer_id"] for r in search(client, admin_headers, "smith")["data"]} != {mine}
     assert {r["customer_id"] for r in search(client, headers, "smith")["data"]} == {mine}
+    smithson = add_contact(client, admin_headers, mine, contact_firstname="Ann", contact_lastname="Smithson",
+                           contact_email="ann@example.com")["contact_id"]
+    smith = add_contact(client, admin_headers, mine, contact_firstname="Ann", contact_lastname="Smith",
+                        contact_email="ann.s@example.com")["contact_id"]
+    body = search(client, headers, "smith")  # same order rules as staff searches, limited to one customer
+    assert [(r["type"], r["id"]) for r in body["data"]] == [("customer", mine), ("contact", smith),
+                                                            ("contact", smithson)]
+    assert {r["id"] for r in search(client, headers, "ann smi")["data"]} == {smith, smithson}
+    assert search(client, headers, "ann other")["data"] == []
 
 
 def test_bad_search_parameters(client, admin_headers, make_user):

@@ -5,15 +5,15 @@ from datetime import timedelta
 
 from flask import g
 from flask_restx import Namespace, Resource, fields
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from omnicrm import db
 from omnicrm.activity import log as activity
 from omnicrm.auth.authenticate import hash_api_key
-from omnicrm.auth.models import ApiKey, Permission
+from omnicrm.auth.models import ApiKey, Permission, User
 from omnicrm.auth.permissions import canonical
 from omnicrm.auth.rbac import requires
-from omnicrm.common.listing import list_parser, list_response, parse_list_params
+from omnicrm.common.listing import list_parser, paginate, parse_list_params
 from omnicrm.common.serialize import iso
 from omnicrm.common.validation import Checker, json_body
 from omnicrm.db import utcnow
@@ -43,6 +43,19 @@ def key_status(key, now=None):
     if key.expiry_date < now:
         return "expired"
     return "expiring_soon" if key.expiry_date - now <= EXPIRING_SOON else "active"
+
+
+def _status_clause(values):
+    """The statuses of `key_status` as a WHERE clause, so the database filters and pages."""
+    now = utcnow()
+    clauses = {"active": or_(ApiKey.expiry_date.is_(None), ApiKey.expiry_date > now + EXPIRING_SOON),
+               "expiring_soon": ApiKey.expiry_date.between(now, now + EXPIRING_SOON),
+               "expired": ApiKey.expiry_date < now}
+    unknown = [v for v in values if v not in clauses]
+    if unknown:
+        raise ValidationError("Invalid list parameters",
+                              errors={"filters.status": f"unknown status; allowed: {', '.join(clauses)}"})
+    return or_(*(clauses[v] for v in values))
 
 
 def key_to_dict(key, plaintext=None):
@@ -99,25 +112,11 @@ class ApiKeys(Resource):
     @ns.expect(list_parser)
     def get(self):
         """List keys (masked) with status; filters={"status": ["active"|"expiring_soon"|"expired"]}."""
-        params = parse_list_params()
-        keys = db.session.scalars(select(ApiKey).order_by(ApiKey.api_key_id)).all()
-        wanted = set(params.filters.get("status", []))
-        unknown = set(params.filters) - {"status"}
-        if unknown:
-            raise ValidationError("Invalid list parameters", errors={f"filters.{n}": "unknown filter"
-                                                                     for n in unknown})
-        rows = [key_to_dict(k) for k in keys if not wanted or key_status(k) in wanted]
-        if params.search:
-            term = params.search.lower()
-            rows = [r for r in rows if term in (r["name"] or "").lower()
-                    or term in (r["description"] or "").lower() or term in r["api_key"].lower()]
-        sortable = {"name", "created", "expiry_date", "created_by", "api_key_id"}
-        sort = params.sort or "api_key_id"
-        if sort not in sortable:
-            raise ValidationError("Invalid list parameters", errors={"sort": f"allowed: {sorted(sortable)}"})
-        rows.sort(key=lambda r: (r[sort] is None, r[sort] or ""), reverse=params.order == "desc")
-        start = (params.page - 1) * params.per_page
-        return list_response(rows[start:start + params.per_page], params, len(rows))
+        return paginate(select(ApiKey).outerjoin(User, ApiKey.created_by == User.id), parse_list_params(),
+                        sortable={"api_key_id": ApiKey.api_key_id, "name": ApiKey.name, "created": ApiKey.created,
+                                  "expiry_date": ApiKey.expiry_date, "created_by": User.username},
+                        default_sort="api_key_id", serialize=key_to_dict, filterable={"status": _status_clause},
+                        searchable=(ApiKey.name, ApiKey.description, ApiKey.key_prefix, ApiKey.key_last4))
 
     @requires("manage_api_keys")
     @ns.expect(key_write_model)

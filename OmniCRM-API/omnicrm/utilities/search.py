@@ -1,14 +1,16 @@
 """Global search (spec 05 §9): one list of customers, contacts, sites, services and inventory items.
 
 The query is turned into terms; every term has a few spellings ("07700900123" is also "7700900123" and
-"447700900123"), and a record matches when each term is a prefix of one of its tokens in Search_Index. Only the
-page asked for is then read from the record tables for its display name.
+"447700900123"), and a record matches when each term is a prefix of one of its tokens in Search_Index. The rarest
+term is read along the index in display order and the others are checked on its rows, stopping after the page and
+the capped count; only that page is then read from the record tables for its display names.
 """
 import math
 from dataclasses import dataclass
 
 import phonenumbers
-from sqlalchemy import and_, case, func, literal, or_, select, union_all
+from sqlalchemy import and_, exists, func, literal, or_, select, union_all
+from sqlalchemy.orm import aliased
 
 from omnicrm import db
 from omnicrm.customers.models import Contact, Customer, Site
@@ -21,6 +23,7 @@ TYPE_ORDER = {"customer": 0, "contact": 1, "site": 2, "service": 3, "inventory":
 # Matches are counted up to this many; a broader query ("jo" at a million customers) reports total_items
 # COUNT_CAP with total_is_estimate, which is all a person paging through ten results at a time needs to know.
 COUNT_CAP = 1000
+RAREST_PROBE = 2000  # index rows counted per query word to pick the rarest one
 _PHONE_QUERY = set("0123456789+-() .")
 
 
@@ -75,20 +78,78 @@ def _prefix(column, prefix):
     return and_(column >= prefix, column < upper)
 
 
-def _matches(terms, include_closed, customer_id=None):
-    """SELECT entity_type, entity_id, customer_id of the records matching every term (one row each)."""
-    conditions = [or_(*(_prefix(SearchIndex.token, s) for s in spellings)) for spellings in terms]
-    stmt = select(SearchIndex.entity_type, SearchIndex.entity_id,
-                  func.max(SearchIndex.customer_id).label("customer_id")).where(or_(*conditions))
+def _any_prefix(column, spellings):
+    return or_(*(_prefix(column, s) for s in spellings))
+
+
+def _rarest_first(terms, include_closed):
+    """The terms ordered by how many index rows they match (counted up to RAREST_PROBE): the rarest drives the
+    search and the others are checked only on its rows, so "david smithwood" reads a few hundred rows rather
+    than every David."""
+    if len(terms) == 1:
+        return terms
+
+    def matching_rows(spellings):
+        probe = select(SearchIndex.entity_id).where(SearchIndex.entity_type.in_(TYPE_ORDER),
+                                                    _any_prefix(SearchIndex.token, spellings))
+        if not include_closed:
+            probe = probe.where(SearchIndex.is_open.is_(True))
+        return db.session.scalar(select(func.count()).select_from(probe.limit(RAREST_PROBE).subquery()))
+    return sorted(terms, key=matching_rows)
+
+
+def _also_matching(stmt, other_terms):
+    """Keeps the driver's rows whose record also has a token for each of the other terms."""
+    for spellings in other_terms:
+        other = aliased(SearchIndex)
+        stmt = stmt.where(exists().where(other.entity_type == SearchIndex.entity_type,
+                                         other.entity_id == SearchIndex.entity_id,
+                                         _any_prefix(other.token, spellings)))
+    return stmt
+
+
+def _matches_in_order(terms, include_closed, wanted):
+    """The first `wanted` matching records in display order, read one type at a time along the primary key
+    (entity_type, token, entity_id) and stopping once enough are found: the cost follows the page and the count
+    cap, not the number of matches."""
+    driver, *others = _rarest_first(terms, include_closed)
+    hits = []
+    for entity_type in TYPE_ORDER:
+        stmt = select(SearchIndex.entity_id, SearchIndex.customer_id).where(
+            SearchIndex.entity_type == entity_type, _any_prefix(SearchIndex.token, driver))
+        if not include_closed:
+            stmt = stmt.where(SearchIndex.is_open.is_(True))
+        stmt = _also_matching(stmt, others).order_by(SearchIndex.token, SearchIndex.entity_id)
+        budget = wanted - len(hits)
+        while True:  # a record matching through two tokens ("david", "davidson") comes twice: read on until
+            rows = db.session.execute(stmt.limit(budget)).all()  # enough distinct ones are found
+            new = list(dict.fromkeys(rows))
+            if len(rows) < budget or len(hits) + len(new) >= wanted:
+                break
+            budget *= 2
+        hits += [Hit(entity_type, entity_id, customer_id) for entity_id, customer_id in new[:wanted - len(hits)]]
+        if len(hits) >= wanted:
+            break
+    return hits
+
+
+def _customer_matches(terms, include_closed, customer_id):
+    """Every matching record of one customer in display order, from the (customer_id, token) index: one
+    customer has tens to thousands of tokens, so they are gathered and ordered here."""
+    stmt = select(SearchIndex.entity_type, SearchIndex.entity_id, SearchIndex.token).where(
+        SearchIndex.customer_id == customer_id, _any_prefix(SearchIndex.token, [s for t in terms for s in t]))
     if not include_closed:
         stmt = stmt.where(SearchIndex.is_open.is_(True))
-    if customer_id is not None:
-        stmt = stmt.where(SearchIndex.customer_id == customer_id)
-    stmt = stmt.group_by(SearchIndex.entity_type, SearchIndex.entity_id)
-    if len(terms) > 1:
-        which = case(*((cond, i) for i, cond in enumerate(conditions)))
-        stmt = stmt.having(func.count(func.distinct(which)) == len(terms))
-    return stmt
+    matched = {}  # (type, id) -> {term number: its smallest matching token}
+    for entity_type, entity_id, token in db.session.execute(stmt):
+        found = matched.setdefault((entity_type, entity_id), {})
+        for i, spellings in enumerate(terms):
+            if token.startswith(tuple(spellings)) and (i not in found or token < found[i]):
+                found[i] = token
+    driver = min(range(len(terms)), key=lambda i: sum(i in found for found in matched.values()))
+    records = [key for key, found in matched.items() if len(found) == len(terms)]
+    records.sort(key=lambda key: (TYPE_ORDER[key[0]], matched[key][driver], key[1]))
+    return [Hit(entity_type, entity_id, customer_id) for entity_type, entity_id in records]
 
 
 def _display_names(hits):
@@ -115,24 +176,23 @@ def _display_names(hits):
 def search_everything(query, page=1, per_page=10, include_closed=False, customer_id=None, region="GB"):
     """The spec's response: {"data": [{id, name, customer_id, type}], "pagination": {...}}.
 
-    Order: customers, contacts, sites, services, inventory; within a type, oldest record first.
+    Order: customers, contacts, sites, services, inventory; within a type, by the matching word ("smith" before
+    "smithson"; with several words, the word matching fewest records), then oldest record first.
     `customer_id` limits the search to one customer (customer users see only their own records).
     """
     terms = query_terms(query, region)
     if not terms:
         return _response([], page, per_page, 0)
-    matches = _matches(terms, include_closed, customer_id).subquery()
-    rank = case(*((matches.c.entity_type == t, n) for t, n in TYPE_ORDER.items()))
     offset = (page - 1) * per_page
-    # One pass gives the page and the count: the first COUNT_CAP + 1 matches in display order.
-    rows = db.session.execute(select(matches.c.entity_type, matches.c.entity_id, matches.c.customer_id)
-                              .order_by(rank, matches.c.entity_id)
-                              .limit(max(COUNT_CAP + 1, offset + per_page))).all()
-    hits = [Hit(*row) for row in rows[offset:offset + per_page]]
+    if customer_id is None:  # one pass gives the page and the count: the first COUNT_CAP + 1 matches in order
+        matches = _matches_in_order(terms, include_closed, max(COUNT_CAP + 1, offset + per_page))
+    else:
+        matches = _customer_matches(terms, include_closed, customer_id)
+    hits = matches[offset:offset + per_page]
     names = _display_names(hits)
     data = [{"id": h.entity_id, "name": names.get((h.entity_type, h.entity_id)), "customer_id": h.customer_id,
              "type": h.entity_type} for h in hits]
-    return _response(data, page, per_page, min(len(rows), COUNT_CAP), estimate=len(rows) > COUNT_CAP)
+    return _response(data, page, per_page, min(len(matches), COUNT_CAP), estimate=len(matches) > COUNT_CAP)
 
 
 def _response(data, page, per_page, total, estimate=False):
