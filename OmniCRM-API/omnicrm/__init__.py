@@ -9,6 +9,7 @@ from omnicrm import db
 from omnicrm.config import REPO_ROOT, load_config
 
 UI_DIST = REPO_ROOT / "OmniCRM-UI" / "dist"
+ASSET_MAX_AGE = 365 * 24 * 3600
 
 
 def create_app(config=None, database_url=None):
@@ -60,6 +61,12 @@ def _serve_console(app):
     def console(path):
         if path.startswith("crm/") or path == "crm":
             return jsonify(message="Not found"), 404
+        if path.startswith("assets/"):  # Vite's content-hashed files: a release adds new names, never edits one
+            if not (UI_DIST / path).is_file():
+                return jsonify(message="Not found"), 404  # an old chunk after a release, not a page to route
+            response = send_from_directory(UI_DIST, path, max_age=ASSET_MAX_AGE)
+            response.cache_control.immutable = True
+            return response
         if path and (UI_DIST / path).is_file():
             return send_from_directory(UI_DIST, path)
         if (UI_DIST / "index.html").is_file():

@@ -1,21 +1,31 @@
-import type { ReactNode } from "react";
+import { lazy, Suspense, type ComponentType, type ReactNode } from "react";
 import { createBrowserRouter, Navigate, Outlet, useLocation, type RouteObject } from "react-router";
 import { useAuth } from "./auth/AuthContext";
 import type { Requirement } from "./auth/permissions";
 import { Shell } from "./components/Shell";
-import { ChangePasswordPage } from "./pages/ChangePasswordPage";
-import { CustomerFormPage } from "./pages/CustomerFormPage";
-import { CustomerPage } from "./pages/CustomerPage";
-import { CustomersPage } from "./pages/CustomersPage";
-import { LoginPage } from "./pages/LoginPage";
+import { LoadingState } from "./components/States";
+// Eager: the error element must render even when a page chunk fails to download (e.g. after a release).
 import { ForbiddenPage, NotFoundPage, RouteErrorPage } from "./pages/NotFoundPage";
-import { ForgotPasswordPage, ResetPasswordPage } from "./pages/PasswordResetPages";
-import { UsersPage } from "./pages/UsersPage";
-import { InventoryPage } from "./pages/InventoryPage";
-import { ProductsPage } from "./pages/ProductsPage";
-import { ProvisionJobPage, ProvisioningPage } from "./pages/ProvisioningPage";
-import { ServicePage } from "./pages/ServicePage";
-import { ServicesPage } from "./pages/ServicesPage";
+
+/** A page in its own chunk, downloaded the first time one of its routes renders. */
+function lazyPage<K extends string, M extends Record<K, ComponentType>>(load: () => Promise<M>, name: K) {
+  return lazy(() => load().then((module) => ({ default: module[name] })));
+}
+
+const ChangePasswordPage = lazyPage(() => import("./pages/ChangePasswordPage"), "ChangePasswordPage");
+const CustomerFormPage = lazyPage(() => import("./pages/CustomerFormPage"), "CustomerFormPage");
+const CustomerPage = lazyPage(() => import("./pages/CustomerPage"), "CustomerPage");
+const CustomersPage = lazyPage(() => import("./pages/CustomersPage"), "CustomersPage");
+const LoginPage = lazyPage(() => import("./pages/LoginPage"), "LoginPage");
+const ForgotPasswordPage = lazyPage(() => import("./pages/PasswordResetPages"), "ForgotPasswordPage");
+const ResetPasswordPage = lazyPage(() => import("./pages/PasswordResetPages"), "ResetPasswordPage");
+const UsersPage = lazyPage(() => import("./pages/UsersPage"), "UsersPage");
+const InventoryPage = lazyPage(() => import("./pages/InventoryPage"), "InventoryPage");
+const ProductsPage = lazyPage(() => import("./pages/ProductsPage"), "ProductsPage");
+const ProvisioningPage = lazyPage(() => import("./pages/ProvisioningPage"), "ProvisioningPage");
+const ProvisionJobPage = lazyPage(() => import("./pages/ProvisioningPage"), "ProvisionJobPage");
+const ServicePage = lazyPage(() => import("./pages/ServicePage"), "ServicePage");
+const ServicesPage = lazyPage(() => import("./pages/ServicesPage"), "ServicesPage");
 
 /** Logged-in pages: no session → login (coming back afterwards); a forced password change comes first. */
 function RequireSession() {
@@ -43,6 +53,8 @@ function ForcedOrShell() {
 
 export const routes: RouteObject[] = [
   {
+    // Pages outside the Shell (login, password reset, a forced password change) wait here; the Shell has its own.
+    element: <Suspense fallback={<LoadingState />}><Outlet /></Suspense>,
     errorElement: <RouteErrorPage />,
     children: [
       { path: "/login", element: <LoginPage /> },

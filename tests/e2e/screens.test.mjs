@@ -106,8 +106,11 @@ describe("staff console screens", { timeout: 240_000 }, () => {
   }
 
   const jobStatus = () => page.evaluate(() => document.querySelector('[data-testid="provision-progress"]')?.getAttribute("data-status"));
-  const jobEnded = (timeout = 90_000) => page.waitForFunction(
-    () => document.querySelector('[data-testid="provision-progress"]')?.getAttribute("data-status") !== "running", null, { timeout });
+  // A shown status that is no longer running: right after Retry the wizard briefly shows no progress while it loads the new job.
+  const jobEnded = (timeout = 90_000) => page.waitForFunction(() => {
+    const status = document.querySelector('[data-testid="provision-progress"]')?.getAttribute("data-status");
+    return Boolean(status) && status !== "running";
+  }, null, { timeout });
 
   it("shows a failed job's task, output and Retry (fault injected into the order by the test)", async () => {
     // The console never sends the engine's test hook `fail_at_task`; the test adds it to the order on the wire so

@@ -7,7 +7,7 @@ import {
   IconApps, IconBell, IconBox, IconBuildingWarehouse, IconKey, IconLanguage, IconLogout, IconMoon, IconPackage,
   IconRocket, IconShieldLock, IconSun, IconUserCog, IconUsers, IconWorldWww,
 } from "@tabler/icons-react";
-import type { ComponentType } from "react";
+import { Suspense, type ComponentType } from "react";
 import { useTranslation } from "react-i18next";
 import { NavLink as RouterLink, Outlet, useLocation, useNavigate } from "react-router";
 import { useAuth } from "../auth/AuthContext";
@@ -18,6 +18,7 @@ import { changeLanguage } from "../i18n";
 import { notifySuccess } from "../lib/feedback";
 import { offersTwoFactorSetup } from "../lib/twoFactor";
 import { GlobalSearch } from "./GlobalSearch";
+import { LoadingState } from "./States";
 import { TwoFactorSetup } from "./TwoFactorSetup";
 
 interface NavEntry extends MenuItem {
@@ -147,7 +148,10 @@ export function Shell() {
         </ScrollArea>
       </AppShell.Navbar>
       <AppShell.Main>
-        <Outlet />
+        {/* Pages are loaded on demand: the navigation stays on screen while one downloads. */}
+        <Suspense fallback={<LoadingState />}>
+          <Outlet />
+        </Suspense>
       </AppShell.Main>
     </AppShell>
   );
