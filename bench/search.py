@@ -1,8 +1,8 @@
 """Global search and customer list speed on MariaDB at scale (not part of the test suite).
 
-    .venv/bin/python bench/search.py 100000                    # quick: 100k customers, throw-away database
-    .venv/bin/python bench/search.py 1000000 --reuse           # full: 1M, database kept for the next run
-    .venv/bin/python bench/search.py 1000000 --reuse --seed-only          # seed now, measure later
+    .venv/bin/python bench/search.py 100000                      # quick: 100k customers, throw-away database
+    .venv/bin/python bench/search.py 1000000 --reuse             # full: 1M, database kept for the next run
+    .venv/bin/python bench/search.py 1000000 --reuse --seed-only # seed now (about 20-45 min), measure later
     .venv/bin/python bench/search.py 1000000 --reuse --buffer-pool 8G
 
 Seeds a database (per customer: 1.5 contacts, 1 site, 1.5 services, 1.5 SIM cards, 0.2 tags, 0.3 attributes;

@@ -145,10 +145,10 @@ def _matches_in_order(terms, include_closed, wanted):
 def _customer_matches(terms, include_closed, customer_id):
     """Every matching record of one customer in display order, from the (customer_id, token) index: one
     customer has tens to thousands of tokens, so they are gathered and ordered here."""
-    stmt = select(SearchIndex.entity_type, SearchIndex.entity_id, SearchIndex.token).where(
-        SearchIndex.customer_id == customer_id, _any_prefix(SearchIndex.token, [s for t in terms for s in t]))
+    stmt = select(INDEX.c.entity_type, INDEX.c.entity_id, INDEX.c.token).where(
+        INDEX.c.customer_id == customer_id, _any_prefix(INDEX.c.token, [s for t in terms for s in t]))
     if not include_closed:
-        stmt = stmt.where(SearchIndex.is_open.is_(True))
+        stmt = stmt.where(INDEX.c.is_open.is_(True))
     matched = {}  # (type, id) -> {term number: its smallest matching token}
     for entity_type, entity_id, token in db.session.execute(stmt):
         found = matched.setdefault((entity_type, entity_id), {})
