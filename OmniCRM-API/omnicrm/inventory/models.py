@@ -8,7 +8,7 @@ from omnicrm.db import Base, Money, UTCDateTime, utcnow
 ITEMTEXT_FIELDS = tuple(f"itemtext{i}" for i in range(1, 21))
 LABEL_FIELDS = tuple(f"{name}_label" for name in ITEMTEXT_FIELDS)
 
-# The one English state set (docs/decisions/products-inventory.md). Spanish and other spellings are rejected.
+# The one English state set (docs/decisions.md, products and inventory); Spanish and other spellings are rejected.
 ITEM_STATES = ("New", "In Transit", "In Stock", "Assigned", "In Use", "Used", "Internal Use", "Damaged",
                "Out of Service", "Decommissioned", "Lost", "Stolen")
 # Only these may be picked in the inventory selector and assigned to a customer/service.

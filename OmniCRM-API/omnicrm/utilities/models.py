@@ -1,4 +1,4 @@
-"""The global-search token table (spec 05 §9; design in docs/decisions/customers.md)."""
+"""The global-search token table (spec 05 §9; design in docs/decisions.md, "Global search")."""
 from sqlalchemy import Boolean, Index, Integer, String
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column
