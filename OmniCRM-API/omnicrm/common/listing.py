@@ -15,6 +15,10 @@ from omnicrm import db
 from omnicrm.errors import ValidationError
 
 MAX_PER_PAGE = 500
+# Broad queries are counted up to this many matches ("VIP customers", the search "jo" at a million customers):
+# past it `total_items` is COUNT_CAP and `pagination.total_is_estimate` is true, which is all a person paging
+# through a list needs to know.
+COUNT_CAP = 1000
 
 list_parser = reqparse.RequestParser(bundle_errors=True)
 list_parser.add_argument("page", type=int, default=1, location="args", help="Page number, from 1")
@@ -123,13 +127,14 @@ def paginate(stmt, params, *, sortable, default_sort, serialize, searchable=(), 
     return list_response([serialize(r) for r in rows], params, total)
 
 
-def list_response(data, params, total):
-    return {
-        "data": data,
-        "pagination": {
-            "current_page": params.page,
-            "per_page": params.per_page,
-            "total_pages": max(1, math.ceil(total / params.per_page)) if total else 0,
-            "total_items": total,
-        },
+def list_response(data, params, total, estimate=False):
+    """The list body; a count stopped at COUNT_CAP says so with `total_is_estimate: true` (absent otherwise)."""
+    pagination = {
+        "current_page": params.page,
+        "per_page": params.per_page,
+        "total_pages": max(1, math.ceil(total / params.per_page)) if total else 0,
+        "total_items": total,
     }
+    if estimate:
+        pagination["total_is_estimate"] = True
+    return {"data": data, "pagination": pagination}

@@ -10,7 +10,7 @@ from sqlalchemy.orm import lazyload
 
 from omnicrm import db
 from omnicrm.auth.identity import customer_scope
-from omnicrm.common.listing import list_response
+from omnicrm.common.listing import COUNT_CAP, list_response
 from omnicrm.common.validation import parse_datetime
 from omnicrm.customers.models import Customer, CustomerAttribute, CustomerCount, CustomerTag
 from omnicrm.customers.service import customer_to_dict
@@ -23,9 +23,6 @@ SORTABLE = {name: getattr(Customer, name) for name in (
     "customer_id", "customer_name", "customer_status", "customer_account_type", "customer_payment_type",
     "customer_enabled", "tax_identifier", "contract_start_date", "contract_end_date", "created", "last_modified")}
 COUNTED_FILTERS = ("customer_status", "customer_account_type", "customer_payment_type")
-# Other filters are counted for real, up to this many: "VIP customers" at a million customers are ~60,000 rows
-# to count on every page; past the cap `total_items` is COUNT_CAP and `total_is_estimate` is true.
-COUNT_CAP = 1000
 SIMPLE_FILTERS = (*COUNTED_FILTERS, "customer_id")
 
 
@@ -136,10 +133,7 @@ def list_customers(params):
         order.append(Customer.customer_id.desc() if params.order == "desc" else Customer.customer_id.asc())
     rows = db.session.scalars(stmt.order_by(*order).limit(params.per_page)
                               .offset((params.page - 1) * params.per_page)).all()
-    response = list_response([customer_to_dict(c) for c in rows], params, total)
-    if estimate:
-        response["pagination"]["total_is_estimate"] = True
-    return response
+    return list_response([customer_to_dict(c) for c in rows], params, total, estimate)
 
 
 def _count_from_table(filters):

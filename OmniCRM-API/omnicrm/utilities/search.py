@@ -5,13 +5,13 @@ The query is turned into terms; every term has a few spellings ("07700900123" is
 term is read along the index in display order and the others are checked on its rows, stopping after the page and
 the capped count; only that page is then read from the record tables for its display names.
 """
-import math
 from dataclasses import dataclass
 
 import phonenumbers
 from sqlalchemy import and_, bindparam, exists, func, literal, or_, select, union_all
 
 from omnicrm import db
+from omnicrm.common.listing import COUNT_CAP, ListParams, list_response
 from omnicrm.customers.models import Contact, Customer, Site
 from omnicrm.inventory.models import Inventory
 from omnicrm.services.models import Service
@@ -19,9 +19,6 @@ from omnicrm.utilities.models import SearchIndex
 from omnicrm.utilities.search_index import TOKEN_LENGTH, _WORD, compact, fold
 
 TYPE_ORDER = {"customer": 0, "contact": 1, "site": 2, "service": 3, "inventory": 4}
-# Matches are counted up to this many; a broader query ("jo" at a million customers) reports total_items
-# COUNT_CAP with total_is_estimate, which is all a person paging through ten results at a time needs to know.
-COUNT_CAP = 1000
 RAREST_PROBE = 5000  # index rows counted per query word to pick the rarest one, where no estimate is at hand
 _PHONE_QUERY = set("0123456789+-() .")
 INDEX = SearchIndex.__table__  # Core columns: these statements are built per search, and ORM attributes cost more
@@ -205,12 +202,7 @@ def search_everything(query, page=1, per_page=10, include_closed=False, customer
 
 
 def _response(data, page, per_page, total, estimate=False):
-    """The spec's pagination; a count stopped at COUNT_CAP says so with `total_is_estimate: true`."""
-    pagination = {"current_page": page, "per_page": per_page,
-                  "total_pages": math.ceil(total / per_page) if total else 0, "total_items": total}
-    if estimate:
-        pagination["total_is_estimate"] = True
-    return {"data": data, "pagination": pagination}
+    return list_response(data, ListParams(page=page, per_page=per_page), total, estimate)
 
 
 def reference_search(query, page=1, per_page=10):
