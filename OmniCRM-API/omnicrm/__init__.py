@@ -28,7 +28,7 @@ def create_app(config=None, database_url=None):
 
     db.init_engine(database_url or config.database_url)
     from omnicrm.common.shared_state import init_redis
-    init_redis(config["redis"].get("url"))
+    init_redis(config["redis"].get("url"), config["redis"].get("namespace") or "")
 
     from omnicrm.auth.tokens import jwt
     jwt.init_app(app)

@@ -266,15 +266,19 @@ def _validate_api_keys(api_keys):
 
 
 def _validate_ip_whitelist(whitelist):
+    """Every entry must name its roles: a whitelisted network gets no access by default (issue #11 finding 2)."""
     if whitelist in (None, ""):
         return []
-    if isinstance(whitelist, list):  # plain list form: every entry acts with the admin role
-        whitelist = {entry: {"roles": ["admin"]} for entry in whitelist}
+    if isinstance(whitelist, list):
+        whitelist = {entry: {} for entry in whitelist}
     if not isinstance(whitelist, dict):
         raise ConfigError("ip_whitelist", "must map an IP or CIDR to {roles: [...]}")
     entries = []
     for address, spec in whitelist.items():
         network = _ip_network(f"ip_whitelist.{address}", address)
-        roles = (spec or {}).get("roles") or ["admin"]
+        roles = (spec or {}).get("roles") if isinstance(spec, dict) else None
+        if not isinstance(roles, list) or not roles or not all(isinstance(r, str) and r for r in roles):
+            raise ConfigError(f"ip_whitelist.{address}.roles",
+                              "must list the roles this network acts with (an entry without roles is refused)")
         entries.append({"network": network, "roles": roles})
     return entries

@@ -55,10 +55,11 @@ def test_mariadb_url_from_database_section(monkeypatch):
 
 def test_api_keys_and_whitelist_forms():
     config = make_config(OMNICRM_API_KEYS='{"%s": {"roles": ["admin"]}}' % ("a" * 32),
-                         OMNICRM_IP_WHITELIST='["10.0.0.0/24", "192.168.1.100"]')
+                         OMNICRM_IP_WHITELIST='{"10.0.0.0/24": {"roles": ["Auditor"]}, "192.168.1.100": '
+                                              '{"roles": ["admin"]}}')
     assert config["api_keys"]["a" * 32]["ips"] is None  # ips is optional: any address
-    assert [str(e["network"]) for e in config["ip_whitelist"]] == ["10.0.0.0/24", "192.168.1.100/32"]
-    assert all(e["roles"] == ["admin"] for e in config["ip_whitelist"])
+    assert [(str(e["network"]), e["roles"]) for e in config["ip_whitelist"]] == [
+        ("10.0.0.0/24", ["Auditor"]), ("192.168.1.100/32", ["admin"])]
 
 
 def test_show_config_masks_secrets():

@@ -1,4 +1,9 @@
-"""With Redis configured, revocations and login rate limits live in Redis (shared by every API server)."""
+"""With Redis configured, revocations and login rate limits live in Redis (shared by every API server).
+
+Each test uses its own key namespace in the shared database and deletes only its own keys, so parallel runs
+(other workers, other checkouts) never disturb each other."""
+import uuid
+
 import pytest
 import redis
 
@@ -8,14 +13,30 @@ from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, bearer, login
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
+class NamespacedRedis:
+    """The test's view of Redis: only the keys of its own namespace."""
+
+    def __init__(self, client, namespace):
+        self.client, self.namespace = client, namespace
+
+    def keys(self, pattern):
+        return [k.decode()[len(self.namespace):] for k in self.client.scan_iter(self.namespace + pattern)]
+
+    def ttl(self, key):
+        return self.client.ttl(self.namespace + key)
+
+    def delete_own_keys(self):
+        for key in self.client.scan_iter(self.namespace + "*"):
+            self.client.delete(key)
+
+
 @pytest.fixture
 def with_redis(app):
-    client = redis.Redis.from_url(REDIS_URL)
-    client.flushdb()
-    shared_state.init_redis(REDIS_URL)
-    yield client
+    view = NamespacedRedis(redis.Redis.from_url(REDIS_URL), f"test-{uuid.uuid4().hex}:")
+    shared_state.init_redis(REDIS_URL, namespace=view.namespace)
+    yield view
     shared_state.init_redis(None)
-    client.flushdb()
+    view.delete_own_keys()
 
 
 def test_logout_revocation_is_stored_in_redis(client, with_redis):

@@ -8,6 +8,7 @@ from omnicrm import db
 from omnicrm.activity import log as activity
 from omnicrm.auth import service
 from omnicrm.auth.authenticate import client_ip
+from omnicrm.auth.guards import ADMIN_ROLE, ensure_admins_remain, ensure_can_grant, ensure_can_grant_roles
 from omnicrm.auth.models import Permission, Role, User, user_roles
 from omnicrm.auth.passwords import check_password
 from omnicrm.auth.rbac import authenticated, public, requires
@@ -221,6 +222,7 @@ class Users(Resource):
         check.done()
         service.check_password_policy(data["password"])
         roles = service.roles_from_text(data.get("role", data.get("roles")))
+        ensure_can_grant_roles(roles)
         contact_id = _checked_contact(data.get("contact_id"))
         user = service.create_user(data, roles, contact_id=contact_id,
                                    force_password_change=bool(data.get("force_password_change")))
@@ -284,17 +286,20 @@ class UserItem(Resource):
                 raise Conflict("Email already in use", errors={"email": "already in use"})
             user.email = values["email"].lower()
         if "role" in data or "roles" in data:
-            user.roles = service.roles_from_text(data.get("role", data.get("roles")))
+            roles = service.roles_from_text(data.get("role", data.get("roles")))
+            ensure_can_grant_roles([r for r in roles if r not in user.roles])
+            user.roles = roles
         if "contact_id" in data:
             user.contact_id = _checked_contact(data["contact_id"])
-        if "active" in values:
-            user.active = values["active"]
-            if not values["active"]:
-                user.tokens_valid_after = service.utcnow()
+        if values.get("active") is False and user.active:
+            service.deactivate(user)
+        elif values.get("active") is True:
+            user.active = True
         if values.get("deleted") is False and user.deleted:
             service.restore_user(user)
         elif values.get("deleted") is True and not user.deleted:
             service.soft_delete_user(user)
+        ensure_admins_remain()
         changes = activity.diff(before, activity.snapshot(user))
         if changes:
             activity.record("user", user.id, "update", f"User {user.email} updated", changes=changes)
@@ -309,6 +314,7 @@ class UserItem(Resource):
         if g.identity.user_id == user.id:
             raise ValidationError("You cannot delete your own account")
         service.soft_delete_user(user)
+        ensure_admins_remain()
         db.session.commit()
         return {"result": "success", "message": f"User {user.email} deleted"}
 
@@ -396,6 +402,9 @@ class RoleItem(Resource):
                                                           Role.id != role.id)).first()
             if clash:
                 raise Conflict(f"Role {values['name']} already exists", errors={"name": "already exists"})
+            if role.name == ADMIN_ROLE and values["name"] != ADMIN_ROLE:
+                raise Conflict("The admin role cannot be renamed: API keys and provisioning act as its first user",
+                               errors={"name": "the admin role keeps its name"})
             role.name = values["name"]
         if "description" in values:
             role.description = values["description"]
@@ -408,10 +417,11 @@ class RoleItem(Resource):
     def delete(self, role_id):
         """Delete a role; users holding it lose its permissions at once."""
         role = _get_role(role_id)
-        if role.name == "admin":
+        if role.name == ADMIN_ROLE:
             raise Conflict("The admin role cannot be deleted")
         name = role.name
         db.session.delete(role)
+        ensure_admins_remain()
         activity.record("role", role_id, "delete", f"Role {name} deleted")
         db.session.commit()
         return {"result": "success", "message": f"Role {name} deleted"}
@@ -437,6 +447,7 @@ class RolePermissions(Resource):
         if missing:
             raise ValidationError("Validation failed",
                                   errors={"permission_ids": f"unknown permission id(s): {missing}"})
+        ensure_can_grant([found[i].name for i in ids], field="permission_ids")
         for pid in ids:
             if found[pid] not in role.permissions:
                 role.permissions.append(found[pid])
@@ -457,6 +468,7 @@ class RolePermissionItem(Resource):
         if permission is None:
             raise NotFound(f"Role {role.name} does not have permission {permission_id}")
         role.permissions.remove(permission)
+        ensure_admins_remain()
         activity.record("role", role.id, "update", f"Role {role.name} lost {permission.name}")
         db.session.commit()
         return role_to_dict(role)
@@ -479,6 +491,7 @@ class RoleUserItem(Resource):
         """Give a user this role (in addition to its others)."""
         role, user = _get_role(role_id), service.get_user(user_id)
         if role not in user.roles:
+            ensure_can_grant_roles([role])
             user.roles.append(role)
             activity.record("user", user.id, "update", f"User {user.email} given role {role.name}")
         db.session.commit()
@@ -491,6 +504,7 @@ class RoleUserItem(Resource):
         role, user = _get_role(role_id), service.get_user(user_id)
         if role in user.roles:
             user.roles.remove(role)
+            ensure_admins_remain()
             activity.record("user", user.id, "update", f"User {user.email} lost role {role.name}")
         db.session.commit()
         return service.user_to_dict(user, detail=True)

@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 from omnicrm import db
 from omnicrm.activity import log as activity
 from omnicrm.auth.authenticate import hash_api_key
+from omnicrm.auth.guards import ensure_can_grant
 from omnicrm.auth.models import ApiKey, Permission, User
 from omnicrm.auth.permissions import canonical
 from omnicrm.auth.rbac import requires
@@ -96,13 +97,20 @@ def _validated(data, partial):
             check.values["permissions"] = sorted({canonical(p) for p in permissions})
     elif not partial:
         check.values["permissions"] = []
-    return check.done()
+    values = check.done()
+    if "permissions" in values:
+        ensure_can_grant(values["permissions"])
+    return values
 
 
-def _get(api_key_id):
+def _get(api_key_id, manage=True):
+    """A key; to `manage` it, one: one whose permissions it holds itself (else regenerating it would hand the
+    caller a stronger credential)."""
     key = db.session.get(ApiKey, api_key_id)
     if key is None:
         raise NotFound(f"API key {api_key_id} not found")
+    if manage:
+        ensure_can_grant(json.loads(key.permissions or "[]"))
     return key
 
 
@@ -142,7 +150,7 @@ class ApiKeyItem(Resource):
     @ns.response(200, "The key (masked)", key_model)
     def get(self, api_key_id):
         """One key, masked."""
-        return key_to_dict(_get(api_key_id))
+        return key_to_dict(_get(api_key_id, manage=False))
 
     @requires("manage_api_keys")
     @ns.expect(key_write_model)

@@ -3,8 +3,6 @@ import hashlib
 import hmac
 import ipaddress
 import json
-from datetime import datetime, timezone
-
 from flask import current_app, g, request
 from flask_jwt_extended import decode_token
 from flask_jwt_extended.exceptions import JWTExtendedException
@@ -12,6 +10,7 @@ from jwt import PyJWTError
 from sqlalchemy import select
 
 from omnicrm import db
+from omnicrm.auth import sessions
 from omnicrm.auth.identity import (Identity, first_admin_user, identity_for_user, permissions_of_roles)
 from omnicrm.auth.models import ApiKey, User
 from omnicrm.auth.permissions import canonical
@@ -77,11 +76,11 @@ def _from_api_key(key, ip):
                     user=first_admin_user())
 
 
-def _from_bearer(token):
+def _from_bearer(token, ip):
     try:
         data = decode_token(token)
-    except (JWTExtendedException, PyJWTError) as exc:
-        raise Unauthorized(f"Invalid or expired token: {exc}") from None
+    except (JWTExtendedException, PyJWTError):
+        raise Unauthorized("Invalid or expired token") from None
     if data.get("type") != "access":
         raise Unauthorized("An access token is required (this is a refresh token)")
     if data.get("mfa_pending"):
@@ -91,12 +90,14 @@ def _from_bearer(token):
     user = db.session.get(User, int(data["sub"]))
     if user is None or user.deleted or not user.active:
         raise Unauthorized("User account is not active")
-    issued = datetime.fromtimestamp(data["iat"], timezone.utc).replace(tzinfo=None)
-    if user.tokens_valid_after is not None and issued < user.tokens_valid_after.replace(microsecond=0):
-        raise Unauthorized("Token has been revoked")
     identity = identity_for_user(user, jti=data["jti"], expires=expiry_of(data))
-    if data.get("impersonator_id"):
-        identity.label += f" (impersonated by user {data['impersonator_id']})"
+    if "provision_id" not in data:  # a provisioning job's token (provisioning.runner) belongs to no login
+        session = sessions.active(data.get("sid"), user.id)
+        sessions.touch(session, ip)
+        identity.session_id = session.id
+    identity.impersonator_id = data.get("impersonator_id")
+    if identity.impersonator_id:
+        identity.label += f" (impersonated by user {identity.impersonator_id})"
     return identity
 
 
@@ -119,7 +120,7 @@ def authenticate():
     if api_key:
         identity = _from_api_key(api_key.strip(), ip)
     elif auth_header.lower().startswith("bearer "):
-        identity = _from_bearer(auth_header[7:].strip())
+        identity = _from_bearer(auth_header[7:].strip(), ip)
     else:
         identity = _from_whitelist(ip)
     g.identity = identity

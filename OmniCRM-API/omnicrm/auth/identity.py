@@ -20,6 +20,8 @@ class Identity:
     roles: list = field(default_factory=list)
     token_jti: str | None = None
     token_expires: object = None  # naive UTC expiry of the access token, for logout's revocation
+    session_id: int | None = None  # the login session (omnicrm.auth.sessions) a user's token belongs to
+    impersonator_id: int | None = None  # the staff user acting as this user (the token's impersonator_id claim)
 
     @property
     def is_admin(self):

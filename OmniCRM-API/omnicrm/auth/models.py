@@ -52,7 +52,7 @@ class User(Base):
     pending_email: Mapped[str | None] = mapped_column(String(255))
     email_verified: Mapped[bool] = mapped_column(Boolean, default=False)
     is_2fa_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
-    totp_secret: Mapped[str | None] = mapped_column(String(255))  # encrypted with a key derived from jwt_secret
+    totp_secret: Mapped[str | None] = mapped_column(String(255))  # Fernet token under the encryption key (auth.twofa)
     backup_codes: Mapped[str | None] = mapped_column(Text)  # JSON list of HMAC-SHA256 hashes, consumed on use
     force_password_change: Mapped[bool] = mapped_column(Boolean, default=False)
     login_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -60,8 +60,8 @@ class User(Base):
     locked_until = mapped_column(UTCDateTime)
     last_login = mapped_column(UTCDateTime)
     last_login_ip: Mapped[str | None] = mapped_column(String(64))
-    # Tokens issued before this instant are refused: logout-everywhere, delete, password change.
-    tokens_valid_after = mapped_column(UTCDateTime)
+    # Set when an administrator sets the password: that password works for one login only (spec 02 §8).
+    temporary_password_used_at = mapped_column(UTCDateTime)
     created = mapped_column(UTCDateTime, default=utcnow)
     last_modified = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -92,6 +92,22 @@ class ApiKey(Base):
     creator = relationship(User, lazy="joined")
 
 
+class UserSession(Base):
+    """One login (spec 02 §8 session management): every token of the login names it (`sid` claim), so ending the
+    row ends its access and refresh tokens at once. Remember-me fixes `expires` at login; refreshing never moves it."""
+
+    __tablename__ = "User_Session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("User.id", ondelete="CASCADE"), index=True)
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    device: Mapped[str | None] = mapped_column(String(255))  # the browser's User-Agent, cut to fit
+    created = mapped_column(UTCDateTime, default=utcnow)
+    last_used = mapped_column(UTCDateTime, default=utcnow)
+    expires = mapped_column(UTCDateTime)
+    ended = mapped_column(UTCDateTime, index=True)  # logout, revocation or a password/2FA change
+
+
 class RevokedToken(Base):
     """Revoked JWT ids when Redis is not configured (Redis keeps them with a TTL otherwise)."""
 
@@ -104,5 +120,16 @@ class PasswordResetToken(Base):
     __tablename__ = "Password_Reset_Token"
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("User.id", ondelete="CASCADE"), index=True)
+    expires = mapped_column(UTCDateTime)
+    used: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class EmailVerificationToken(Base):
+    """A link e-mailed to a new or changed address; the address counts only once the link is followed."""
+
+    __tablename__ = "Email_Verification_Token"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("User.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(255))
     expires = mapped_column(UTCDateTime)
     used: Mapped[bool] = mapped_column(Boolean, default=False)

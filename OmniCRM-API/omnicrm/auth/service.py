@@ -6,6 +6,7 @@ from sqlalchemy import func, or_, select
 
 from omnicrm import db
 from omnicrm.activity import log as activity
+from omnicrm.auth import sessions
 from omnicrm.auth.identity import effective_permission_names, permissions_of_user
 from omnicrm.auth.models import Role, User
 from omnicrm.auth.passwords import check_password, hash_password, password_problems
@@ -67,12 +68,18 @@ def login(email, password, ip, remember=False):
     return complete_login(user, ip, remember)
 
 
-def complete_login(user, ip, remember=False):
+def complete_login(user, ip, remember=False, device=None):
+    """Start a session for a user whose credentials (and second factor) were checked; the login response."""
     user.login_count = (user.login_count or 0) + 1
     user.last_login = utcnow()
     user.last_login_ip = ip
+    session = sessions.start(user, ip, device, remember)
     db.session.commit()
-    access, refresh = issue_tokens(user, remember=remember)
+    return _session_body(user, session)
+
+
+def _session_body(user, session):
+    access, refresh = issue_tokens(user, session)
     return {"token": access, "access_token": access, "refresh_token": refresh, **session_info(user)}
 
 
@@ -87,7 +94,8 @@ def session_info(user):
 
 
 def refresh(refresh_token):
-    """A new access token (and rotated refresh token) for a valid, unrevoked refresh token."""
+    """A new access token and rotated refresh token for a valid refresh token of a live session; the session's
+    end (fixed at login) does not move."""
     from flask_jwt_extended import decode_token
     from omnicrm.auth.tokens import is_revoked
     try:
@@ -99,16 +107,20 @@ def refresh(refresh_token):
     user = db.session.get(User, int(data["sub"]))
     if user is None or user.deleted or not user.active:
         raise Unauthorized("User account is not active")
+    session = sessions.active(data.get("sid"), user.id)
     revoke_encoded(refresh_token)
-    access, new_refresh = issue_tokens(user)
-    return {"token": access, "access_token": access, "refresh_token": new_refresh, **session_info(user)}
+    return _session_body(user, session)
 
 
 def logout(identity, refresh_token=None):
+    """End the caller's session: its access token and every refresh token of the login stop working."""
     if identity.token_jti:
         revoke(identity.token_jti, identity.token_expires)
     if refresh_token:
         revoke_encoded(refresh_token)
+    if identity.session_id:
+        sessions.end(sessions.get_live(identity.user_id, identity.session_id))
+        db.session.commit()
 
 
 def user_to_dict(user, detail=False):
@@ -171,7 +183,7 @@ def get_user(user_id):
 def soft_delete_user(user):
     user.deleted = True
     user.deleted_at = utcnow()
-    user.tokens_valid_after = utcnow()
+    sessions.end_all(user.id)
     activity.record("user", user.id, "delete", f"User {user.email} deleted (soft)")
 
 
@@ -182,12 +194,18 @@ def restore_user(user):
 
 
 def set_password(user, new_password, force_change=False, reason="changed"):
+    """New password; every session of the user ends (refresh tokens included)."""
     check_password_policy(new_password, "new_password")
     user.password = hash_password(new_password)
     user.force_password_change = bool(force_change)
     user.failed_login_count = 0
     user.locked_until = None
-    user.tokens_valid_after = utcnow()
+    sessions.end_all(user.id)
     activity.record("user", user.id, "password", f"Password of {user.email} {reason}")
+
+
+def deactivate(user):
+    user.active = False
+    sessions.end_all(user.id)
 
 

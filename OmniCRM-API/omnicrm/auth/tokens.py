@@ -1,26 +1,25 @@
 """JWT issuing and revocation. Revoked token ids live in Redis (with TTL) or in the database."""
 from datetime import datetime, timedelta, timezone
 
-from flask import current_app
 from flask_jwt_extended import JWTManager, create_access_token, create_refresh_token, decode_token
 from sqlalchemy import delete
 
 from omnicrm import db
 from omnicrm.auth.models import RevokedToken
-from omnicrm.common.shared_state import redis_client
+from omnicrm.common.shared_state import redis_client, redis_key
 from omnicrm.db import utcnow
 
 jwt = JWTManager()
 REVOKED_PREFIX = "omnicrm:revoked:"
 
 
-def issue_tokens(user, remember=False, extra_claims=None):
-    claims = {"type_of_user": "user", **(extra_claims or {})}
-    config = current_app.config["CRM"]["security"]
-    refresh_days = config["refresh_token_days"] if remember else 1
+def issue_tokens(user, session, extra_claims=None):
+    """Access and refresh token of `session`; the refresh token lives exactly as long as the session, so a
+    remember-me session keeps its 30 days across refreshes."""
+    claims = {"type_of_user": "user", "sid": session.id, **(extra_claims or {})}
     access = create_access_token(identity=str(user.id), additional_claims=claims)
     refresh = create_refresh_token(identity=str(user.id), additional_claims=claims,
-                                   expires_delta=timedelta(days=refresh_days))
+                                   expires_delta=max(session.expires - utcnow(), timedelta(seconds=1)))
     return access, refresh
 
 
@@ -29,7 +28,7 @@ def revoke(jti, expires_at):
     client = redis_client()
     ttl = max(int((expires_at - utcnow()).total_seconds()), 1)
     if client is not None:
-        client.set(REVOKED_PREFIX + jti, "1", ex=ttl)
+        client.set(redis_key(REVOKED_PREFIX + jti), "1", ex=ttl)
         return
     if db.session.get(RevokedToken, jti) is None:
         db.session.add(RevokedToken(jti=jti, expires=expires_at))
@@ -40,7 +39,7 @@ def revoke(jti, expires_at):
 def is_revoked(jti):
     client = redis_client()
     if client is not None:
-        return client.exists(REVOKED_PREFIX + jti) == 1
+        return client.exists(redis_key(REVOKED_PREFIX + jti)) == 1
     return db.session.get(RevokedToken, jti) is not None
 
 

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
 from omnicrm.activity import log as activity
+from omnicrm.auth import sessions
 from omnicrm.common.shared_state import hit_counter
 from omnicrm.errors import ApiError, Conflict, ValidationError
 
@@ -162,10 +163,12 @@ def regenerate_backup_codes(user):
 
 
 def disable(user):
-    """Admin reset: secret and codes cleared; the user logs in with the password only and may enrol again."""
+    """Admin reset: secret and codes cleared, every session ended; the user logs in with the password only and
+    may enrol again."""
     user.totp_secret = None
     user.backup_codes = None
     user.is_2fa_enabled = False
+    sessions.end_all(user.id)
     activity.record("user", user.id, "2fa_reset", f"2FA reset for {user.email}")
 
 

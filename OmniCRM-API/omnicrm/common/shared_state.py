@@ -5,16 +5,24 @@ import time
 import redis as redis_lib
 
 _redis_client = None
+_namespace = ""
 
 
-def init_redis(url):
-    global _redis_client
+def init_redis(url, namespace=""):
+    """Use Redis at `url`; every key gets `namespace` in front, so deployments (or test runs) sharing one Redis
+    database never see each other's counters and revocations."""
+    global _redis_client, _namespace
     _redis_client = redis_lib.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2) if url else None
+    _namespace = namespace
     return _redis_client
 
 
 def redis_client():
     return _redis_client
+
+
+def redis_key(name):
+    return _namespace + name
 
 
 class _LocalCounters:
@@ -47,6 +55,7 @@ def hit_counter(key, window_seconds):
     client = redis_client()
     if client is None:
         return _local.hit(key, window_seconds)
+    key = redis_key(key)
     pipe = client.pipeline()
     pipe.incr(key)
     pipe.expire(key, window_seconds, nx=True)
