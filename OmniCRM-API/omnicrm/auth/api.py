@@ -11,7 +11,7 @@ from omnicrm.auth.authenticate import client_ip
 from omnicrm.auth.guards import ADMIN_ROLE, ensure_admins_remain, ensure_can_grant, ensure_can_grant_roles
 from omnicrm.auth.models import Permission, Role, User, user_roles
 from omnicrm.auth.passwords import check_password
-from omnicrm.auth.rbac import authenticated, public, requires
+from omnicrm.auth.rbac import allowed_before_password_change, authenticated, public, requires
 from omnicrm.common.listing import list_parser, paginate, parse_list_params
 from omnicrm.common.validation import Checker, json_body
 from omnicrm.errors import Conflict, NotFound, ValidationError
@@ -114,6 +114,7 @@ class Refresh(Resource):
 @ns.route("/logout")
 class Logout(Resource):
     @authenticated
+    @allowed_before_password_change
     @ns.expect(logout_model)
     @ns.response(200, "Tokens revoked")
     def post(self):
@@ -142,6 +143,7 @@ class Me(Resource):
 @ns.route("/change_password")
 class ChangePassword(Resource):
     @authenticated
+    @allowed_before_password_change
     @ns.expect(change_password_model)
     def post(self):
         """Change my own password (current password required). Other sessions are signed out."""
@@ -324,15 +326,15 @@ class AdminResetPassword(Resource):
     @requires("admin")
     @ns.expect(admin_reset_model)
     def post(self, user_id):
-        """Set a temporary password; with force_change the user must change it at next login."""
+        """Set a temporary password: it works for one login, after which the user must change it (spec 02 §7.8,
+        §8; `force_change` is accepted, an admin-set password is always temporary)."""
         user = service.get_user(user_id)
         data = json_body()
         check = Checker(data)
         check.string("new_password", required=True, max_length=1024)
         check.boolean("force_change")
         check.done()
-        service.set_password(user, data["new_password"], force_change=bool(data.get("force_change")),
-                             reason="reset by an administrator")
+        service.set_temporary_password(user, data["new_password"])
         db.session.commit()
         return {"result": "success", "message": f"Password reset for {user.email}"}
 

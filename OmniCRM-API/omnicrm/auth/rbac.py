@@ -8,6 +8,24 @@ from omnicrm.auth.permissions import CATALOGUE, canonical
 from omnicrm.errors import Forbidden, Unauthorized
 
 
+def _caller(fn):
+    """The authenticated identity for `fn`; 401 when anonymous, 403 while a temporary password must be changed
+    (only endpoints marked `allowed_before_password_change` answer then)."""
+    identity = authenticate()
+    if identity is None:
+        raise Unauthorized("Authentication required")
+    if identity.session_id and identity.user.force_password_change and \
+            not getattr(fn, "allowed_before_password_change", False):
+        raise Forbidden("Change your password first: POST /crm/auth/change_password", password_change_required=True)
+    return identity
+
+
+def allowed_before_password_change(fn):
+    """Change-password and logout stay usable while the user must replace a temporary password."""
+    fn.allowed_before_password_change = True
+    return fn
+
+
 def requires(*permissions, own=None):
     """Allow callers holding any of `permissions`; with `own`, also callers holding that "view own" permission,
     limited to their own customer (handlers then call `ensure_customer_visible`)."""
@@ -20,9 +38,7 @@ def requires(*permissions, own=None):
     def decorator(fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            identity = authenticate()
-            if identity is None:
-                raise Unauthorized("Authentication required")
+            identity = _caller(fn)
             g.customer_scope = None
             if not any(identity.has(p) for p in wanted):
                 if own and identity.has(own) and identity.customer_id is not None:
@@ -44,8 +60,7 @@ def authenticated(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        if authenticate() is None:
-            raise Unauthorized("Authentication required")
+        _caller(fn)
         g.customer_scope = None
         return fn(*args, **kwargs)
 

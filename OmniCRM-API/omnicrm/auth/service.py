@@ -57,6 +57,8 @@ def login(email, password, ip, remember=False):
         raise Unauthorized(INVALID_LOGIN)
     if not user.active:
         raise ApiError("This account is disabled; contact an administrator", status_code=403)
+    if user.force_password_change:
+        _use_temporary_password(user)
     user.failed_login_count = 0
     user.locked_until = None
     if user.is_2fa_enabled and user.totp_secret:
@@ -66,6 +68,13 @@ def login(email, password, ip, remember=False):
                                       expires_delta=timedelta(minutes=5))
         return {"2fa_required": True, "user_id": user.id, "mfa_token": pending}
     return complete_login(user, ip, remember)
+
+
+def _use_temporary_password(user):
+    """An admin-set password opens one session only, in which it must be changed (spec 02 §8)."""
+    if user.temporary_password_used_at is not None:
+        raise Unauthorized("This temporary password has already been used; ask an administrator for a new one")
+    user.temporary_password_used_at = utcnow()
 
 
 def complete_login(user, ip, remember=False, device=None):
@@ -198,10 +207,15 @@ def set_password(user, new_password, force_change=False, reason="changed"):
     check_password_policy(new_password, "new_password")
     user.password = hash_password(new_password)
     user.force_password_change = bool(force_change)
+    user.temporary_password_used_at = None
     user.failed_login_count = 0
     user.locked_until = None
     sessions.end_all(user.id)
     activity.record("user", user.id, "password", f"Password of {user.email} {reason}")
+
+
+def set_temporary_password(user, password):
+    set_password(user, password, force_change=True, reason="reset by an administrator (temporary password)")
 
 
 def deactivate(user):
