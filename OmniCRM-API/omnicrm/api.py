@@ -38,15 +38,23 @@ def _api_error(error):
 @api.errorhandler(IntegrityError)
 def _integrity_error(error):
     db.session.rollback()
-    log.info("integrity error: %s", error.orig)
+    log.info("integrity error: %s", _db_error_code(error))
     return {"message": "The change conflicts with existing data (duplicate or still referenced)."}, 409
 
 
 @api.errorhandler(OperationalError)
 def _database_unavailable(error):
     db.session.rollback()
-    log.error("database error: %s", error)
+    log.error("database error: %s", _db_error_code(error))
     return {"message": "The database is unavailable, try again shortly."}, 503
+
+
+def _db_error_code(error):
+    """The driver's error class and code only: its message and the statement's parameters can hold personal data
+    or secrets (the engine also hides parameters from tracebacks)."""
+    orig = getattr(error, "orig", None)
+    code = orig.args[0] if orig is not None and orig.args and isinstance(orig.args[0], int) else None
+    return f"{type(orig or error).__name__}{f' {code}' if code is not None else ''}"
 
 
 @api.errorhandler(HTTPException)

@@ -51,7 +51,7 @@ def init_engine(url, **kwargs):
     global _engine
     if _engine is not None:
         _engine.dispose()
-    options = {"future": True, "pool_pre_ping": True}
+    options = {"future": True, "pool_pre_ping": True, "hide_parameters": True}  # never in logs or tracebacks
     if url.startswith("sqlite"):
         options["connect_args"] = {"check_same_thread": False, "timeout": 30}
     else:

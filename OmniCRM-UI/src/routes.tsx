@@ -59,6 +59,7 @@ export const routes: RouteObject[] = [
     children: [
       { path: "/login", element: <LoginPage /> },
       { path: "/forgot-password", element: <ForgotPasswordPage /> },
+      { path: "/reset-password", element: <ResetPasswordPage /> },
       { path: "/reset-password/:token", element: <ResetPasswordPage /> },
       {
         element: <RequireSession />,

@@ -3,6 +3,7 @@ import hashlib
 import hmac
 import ipaddress
 import json
+import logging
 from flask import current_app, g, request
 from flask_jwt_extended import decode_token
 from flask_jwt_extended.exceptions import JWTExtendedException
@@ -17,6 +18,9 @@ from omnicrm.auth.permissions import canonical
 from omnicrm.auth.tokens import expiry_of, is_revoked
 from omnicrm.db import utcnow
 from omnicrm.errors import Unauthorized
+
+log = logging.getLogger(__name__)
+INVALID_API_KEY = "Invalid API key"
 
 
 def client_ip():
@@ -60,13 +64,14 @@ def _from_api_key(key, ip):
     if matched:
         configured, spec = matched
         if spec["ips"] is not None and not _ip_in(ip, spec["ips"]):
-            raise Unauthorized(f"API key not allowed from {ip}")
+            log.warning("a configured API key was used from %s, outside its allowed addresses", ip)
+            raise Unauthorized(INVALID_API_KEY)  # the same answer as a wrong key: a stolen key is not confirmed
         label = spec.get("description") or f"{configured[:6]}…"
         return Identity(kind="api_key", label=f"api_key:{label}", permissions=permissions_of_roles(spec["roles"]),
                         user=first_admin_user(), roles=list(spec["roles"]))
     stored = db.session.scalars(select(ApiKey).where(ApiKey.key_hash == hash_api_key(key))).first()
     if stored is None:
-        raise Unauthorized("Invalid API key")
+        raise Unauthorized(INVALID_API_KEY)
     if stored.expiry_date is not None and stored.expiry_date < utcnow():
         raise Unauthorized("API key expired")
     stored.last_used = utcnow()

@@ -41,8 +41,9 @@ def _base_url():
 
 
 def reset_url(token):
-    """The console's reset page (frontend route /reset-password/{token})."""
-    return f"{_base_url()}/reset-password/{token}"
+    """The console's reset page with the token in the fragment, which browsers never send to a server, so the
+    token cannot reach an access log (issue #11 finding 7)."""
+    return f"{_base_url()}/reset-password#token={token}"
 
 
 def issue_token(user, hours):

@@ -39,22 +39,15 @@ def login(email, password, ip, remember=False):
         check_password(password or "", None)
         raise Unauthorized(INVALID_LOGIN)
     now = utcnow()
-    if user.locked_until is not None and user.locked_until > now:
+    locked = user.locked_until is not None and user.locked_until > now
+    if not check_password(password or "", user.password):
+        if not locked:
+            _count_failure(user, ip, now)
+        raise Unauthorized(INVALID_LOGIN)  # locked or not: the same answer as for an unknown address
+    if locked:  # told only to whoever knows the password
         raise ApiError(f"Account locked after repeated failed logins until {iso(user.locked_until)}; "
                        "reset your password or contact an administrator", status_code=423,
                        locked_until=iso(user.locked_until))
-    if not check_password(password or "", user.password):
-        user.failed_login_count = (user.failed_login_count or 0) + 1
-        if user.failed_login_count >= _security()["lockout_attempts"]:
-            user.locked_until = now + timedelta(minutes=_security()["lockout_minutes"])
-            user.failed_login_count = 0
-            activity.record("user", user.id, "lockout", f"User {user.email} locked after repeated failed logins",
-                            actor=f"ip:{ip}")
-        db.session.commit()
-        if user.locked_until is not None and user.locked_until > now:  # locked by this attempt
-            from omnicrm.auth.password_reset import notify_lockout
-            notify_lockout(user, ip)
-        raise Unauthorized(INVALID_LOGIN)
     if not user.active:
         raise ApiError("This account is disabled; contact an administrator", status_code=403)
     if user.force_password_change:
@@ -68,6 +61,21 @@ def login(email, password, ip, remember=False):
                                       expires_delta=timedelta(minutes=5))
         return {"2fa_required": True, "user_id": user.id, "mfa_token": pending}
     return complete_login(user, ip, remember)
+
+
+def _count_failure(user, ip, now):
+    """One more failed login; the last allowed one locks the account and e-mails the owner a reset link."""
+    user.failed_login_count = (user.failed_login_count or 0) + 1
+    if user.failed_login_count < _security()["lockout_attempts"]:
+        db.session.commit()
+        return
+    user.locked_until = now + timedelta(minutes=_security()["lockout_minutes"])
+    user.failed_login_count = 0
+    activity.record("user", user.id, "lockout", f"User {user.email} locked after repeated failed logins",
+                    actor=f"ip:{ip}")
+    db.session.commit()
+    from omnicrm.auth.password_reset import notify_lockout
+    notify_lockout(user, ip)
 
 
 def _use_temporary_password(user):

@@ -13,6 +13,7 @@ function renderAt(path: string, fetchImpl: typeof fetch) {
   const router = createMemoryRouter([
     { path: "/login", element: <p>login page</p> },
     { path: "/forgot-password", element: <ForgotPasswordPage /> },
+    { path: "/reset-password", element: <ResetPasswordPage /> },
     { path: "/reset-password/:token", element: <ResetPasswordPage /> },
   ], { initialEntries: [path] });
   render(<MantineProvider><RouterProvider router={router} /></MantineProvider>);
@@ -51,6 +52,15 @@ describe("reset password", () => {
     expect(await screen.findByText(/needs an upper-case letter, a digit, a special character/)).toBeTruthy();
     expect(screen.getByText("The passwords do not match")).toBeTruthy();
     expect(fetchImpl).not.toHaveBeenCalled();
+  });
+
+  it("reads the token from the link's fragment (never sent to the server)", async () => {
+    const fetchImpl = vi.fn(async () => json(200, { message: "The password has been reset successfully" }));
+    renderAt("/reset-password#token=frag-456", fetchImpl as unknown as typeof fetch);
+    await fill("Newpass1!");
+    await screen.findByTestId("reset-done");
+    const [, init] = fetchImpl.mock.calls[0] as unknown as [string, RequestInit];
+    expect(JSON.parse(String(init.body))).toEqual({ token: "frag-456", new_password: "Newpass1!" });
   });
 
   it("sends token and new password, says so, then opens the login", async () => {

@@ -3,7 +3,7 @@ import { useForm } from "@mantine/form";
 import { IconAlertCircle, IconLock } from "@tabler/icons-react";
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { Link, useNavigate, useParams } from "react-router";
+import { Link, useLocation, useNavigate, useParams } from "react-router";
 import { api, ApiError, errorMessage } from "../api";
 import { AuthFrame } from "../components/AuthFrame";
 import { missingPasswordRules } from "../lib/password";
@@ -66,10 +66,20 @@ export function ForgotPasswordPage() {
   );
 }
 
-/** Step 3 of spec 02 §7.6: the e-mailed link /reset-password/:token sets a new password meeting the API's policy. */
+/**
+ * The token of an e-mailed link: `/reset-password#token=...` (the fragment never reaches a server, so no access log
+ * holds it); links sent before that change carried it in the path, `/reset-password/:token`.
+ */
+export function linkToken(hash: string, pathToken: string | undefined): string {
+  return new URLSearchParams(hash.replace(/^#/, "")).get("token") ?? pathToken ?? "";
+}
+
+/** Step 3 of spec 02 §7.6: the e-mailed reset or welcome link sets a new password meeting the API's policy. */
 export function ResetPasswordPage() {
   const { t } = useTranslation();
-  const { token = "" } = useParams();
+  const { token: pathToken } = useParams();
+  const location = useLocation();
+  const [token] = useState(() => linkToken(location.hash, pathToken));
   const navigate = useNavigate();
   const [state, setState] = useState<"form" | "done" | "invalid">("form");
   const [problem, setProblem] = useState<string | null>(null);
