@@ -155,7 +155,7 @@ class ChangePassword(Resource):
         check.string("current_password", required=True, max_length=1024)
         check.string("new_password", required=True, max_length=1024)
         check.done()
-        if "impersonator_id" in (getattr(g, "jwt_claims", None) or {}):
+        if g.identity.impersonator_id:
             raise ValidationError("The password cannot be changed while impersonating")
         user = identity.user
         if not check_password(data["current_password"], user.password):

@@ -41,7 +41,7 @@ def _target_user(user_id):
     identity = g.identity
     if not identity.is_admin and not (identity.kind == "user" and identity.user_id == user_id):
         raise Forbidden("You can only manage two-factor authentication of your own account")
-    if "impersonator_id" in (getattr(g, "jwt_claims", None) or {}):
+    if g.identity.impersonator_id:
         raise Forbidden("Two-factor authentication cannot be changed while impersonating")
     user = service.get_user(user_id)
     if user.deleted:

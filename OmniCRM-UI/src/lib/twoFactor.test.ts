@@ -26,6 +26,7 @@ describe("2FA codes as typed", () => {
   it("offers enrolment to staff without 2FA only", () => {
     expect(offersTwoFactorSetup(["admin"], false)).toBe(true);
     expect(offersTwoFactorSetup(["admin"], true)).toBe(false);
+    expect(offersTwoFactorSetup(["Customer"], false)).toBe(false);  // the default role's real name
     expect(offersTwoFactorSetup(["customer"], false)).toBe(false);
   });
 });

@@ -29,7 +29,8 @@ export interface TwoFactorChallenge {
   remember: boolean;
 }
 
-/** 2FA is for staff: customer-role users are never prompted to enrol (spec 02 §7.5). */
+/** 2FA is for staff: customer-role users (the role is named "Customer"; any case) are never prompted to enrol
+ * (spec 02 §7.5). */
 export function offersTwoFactorSetup(roles: readonly string[] | undefined, enabled: boolean | undefined): boolean {
-  return !enabled && !(roles ?? []).includes("customer");
+  return !enabled && !(roles ?? []).some((role) => role.toLowerCase() === "customer");
 }
