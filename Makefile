@@ -22,8 +22,10 @@ $(VENV)/.installed: OmniCRM-API/pyproject.toml | $(BIN)/activate
 install: $(VENV)/.installed
 
 .env:
-	@echo "Creating .env with a fresh JWT secret (edit it for your deployment)"
-	@sed "s/^JWT_SECRET=.*/JWT_SECRET=$$($(PYTHON) -c 'import secrets; print(secrets.token_hex(32))')/" .env.example > .env
+	@echo "Creating .env with a fresh JWT secret and encryption key (edit it for your deployment)"
+	@sed -e "s/^JWT_SECRET=.*/JWT_SECRET=$$($(PYTHON) -c 'import secrets; print(secrets.token_hex(32))')/" \
+		-e "s/^OMNICRM_ENCRYPTION_KEY=.*/OMNICRM_ENCRYPTION_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_hex(32))')/" \
+		.env.example > .env
 
 ui:
 	cd OmniCRM-UI && npm ci --no-audit --no-fund && npm run build

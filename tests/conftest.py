@@ -18,6 +18,7 @@ from omnicrm.seed import ensure_admin
 pytest_plugins = ["tests.fixtures.cgrates"]
 
 TEST_JWT_SECRET = "t" * 64
+TEST_ENCRYPTION_KEY = "e" * 48
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "Admin123!"
 MARIADB_SERVER = os.environ.get("OMNICRM_TEST_MARIADB", "root@127.0.0.1:3306")
@@ -25,7 +26,8 @@ MARIADB_SERVER = os.environ.get("OMNICRM_TEST_MARIADB", "root@127.0.0.1:3306")
 
 def test_environ(**extra):
     """The environment a test configuration is built from (never the developer's own .env)."""
-    environ = {"JWT_SECRET": TEST_JWT_SECRET, "OMNICRM__SECURITY__BCRYPT_ROUNDS": "4"}
+    environ = {"JWT_SECRET": TEST_JWT_SECRET, "OMNICRM_ENCRYPTION_KEY": TEST_ENCRYPTION_KEY,
+               "OMNICRM__SECURITY__BCRYPT_ROUNDS": "4"}
     environ.update({k: str(v) for k, v in extra.items()})
     return environ
 

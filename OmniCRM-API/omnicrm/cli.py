@@ -88,6 +88,19 @@ def worker_command(burst):
     run_worker(burst=burst)
 
 
+@main.command("rotate-encryption-key")
+@with_appcontext
+def rotate_encryption_key_command():
+    """Re-encrypt 2FA secrets and backup codes under the configured OMNICRM_ENCRYPTION_KEY; the previous key is
+    read from OMNICRM_OLD_ENCRYPTION_KEY (an environment variable, so it stays out of the shell history)."""
+    from omnicrm.auth.twofa import rotate_encryption_key
+    old_key = os.environ.get("OMNICRM_OLD_ENCRYPTION_KEY")
+    if not old_key:
+        raise click.UsageError("Set OMNICRM_OLD_ENCRYPTION_KEY to the key the data is encrypted with now")
+    count = rotate_encryption_key(old_key)
+    click.echo(f"2FA data of {count} user(s) re-encrypted under the configured encryption key")
+
+
 @main.command("show-config")
 @with_appcontext
 def show_config_command():

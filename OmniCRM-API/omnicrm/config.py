@@ -34,6 +34,7 @@ ENV_OVERRIDES = {
     "DB_PASSWORD": "database.password",
     "DB_NAME": "database.name",
     "JWT_SECRET": "jwt_secret",
+    "OMNICRM_ENCRYPTION_KEY": "encryption_key",
     "REDIS_URL": "redis.url",
     "CGRATES_ENDPOINT": "ocs.cgrates",
     "CRM_BASE_URL": "crm.base_url",
@@ -93,7 +94,7 @@ class Config(dict):
         return _mask(self)
 
 
-SECRET_WORDS = ("password", "secret", "api_key", "jwt_secret")
+SECRET_WORDS = ("password", "secret", "api_key", "jwt_secret", "encryption_key")
 
 
 def _mask(node, key=""):
@@ -147,7 +148,7 @@ def load_config(path=None, environ=None):
     for env_name, dotted in ENV_OVERRIDES.items():
         if environ.get(env_name) not in (None, ""):
             raw = environ[env_name]
-            value = raw if dotted in ("jwt_secret", "database.password") else _parse_env_value(raw)
+            value = raw if dotted in ("jwt_secret", "encryption_key", "database.password") else _parse_env_value(raw)
             _set_path(data, dotted, value)
     for env_name, raw in environ.items():
         if env_name.startswith(GENERIC_PREFIX):
@@ -195,6 +196,13 @@ def validate(config):
     if not isinstance(secret, str) or len(secret) < 64:
         raise ConfigError("jwt_secret", "must be a random string of at least 64 characters (set JWT_SECRET; "
                                         "generate one: python3 -c \"import secrets; print(secrets.token_hex(32))\")")
+
+    encryption_key = config.get("encryption_key") or None
+    if encryption_key is not None and (not isinstance(encryption_key, str) or len(encryption_key) < 32
+                                       or encryption_key == secret):
+        raise ConfigError("encryption_key", "must be a random string of at least 32 characters, not the jwt_secret "
+                                            "(set OMNICRM_ENCRYPTION_KEY)")
+    config["encryption_key"] = encryption_key
 
     types = config["service_types"]
     if not isinstance(types, list) or not types or not all(isinstance(t, str) and t for t in types):

@@ -24,7 +24,8 @@ def build_app(db_path, cgrates_endpoint, demo=True):
     from omnicrm.db import Base
     from omnicrm.seed import ensure_admin, seed_demo
 
-    environ = {"JWT_SECRET": "e2e-" + "s" * 60, "OMNICRM__SECURITY__BCRYPT_ROUNDS": "4",
+    environ = {"JWT_SECRET": "e2e-" + "s" * 60, "OMNICRM_ENCRYPTION_KEY": "e2e-" + "k" * 44,
+               "OMNICRM__SECURITY__BCRYPT_ROUNDS": "4",
                "CGRATES_ENDPOINT": cgrates_endpoint}
     app = create_app(load_config(environ=environ), database_url=f"sqlite:///{db_path}")
     Base.metadata.create_all(db.get_engine())

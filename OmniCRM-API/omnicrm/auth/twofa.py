@@ -1,9 +1,10 @@
 """Two-factor authentication (spec 01 §2, spec 07 §5.7): TOTP (RFC 6238, 30 s, 6 digits) plus 10 single-use
 8-digit backup codes.
 
-The TOTP secret is stored encrypted (Fernet, key derived from jwt_secret) and backup codes as keyed hashes
-(HMAC-SHA256, key derived from jwt_secret): a database copy alone reveals neither. Rotating jwt_secret therefore
-makes existing enrolments unreadable; an administrator then disables 2FA and the users enrol again.
+The TOTP secret and the list of backup-code hashes are stored encrypted (Fernet) under a key derived from the
+separate `encryption_key` (OMNICRM_ENCRYPTION_KEY), never from jwt_secret: rotating jwt_secret keeps every
+enrolment, and a database copy alone reveals neither the secrets nor hashes that 8-digit codes could be guessed
+from. `omnicrm rotate-encryption-key` moves everything to a new encryption key.
 """
 import base64
 import hashlib
@@ -14,15 +15,18 @@ import time
 from urllib.parse import quote
 
 import pyotp
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
+from sqlalchemy import or_, select
 
+from omnicrm import db
 from omnicrm.activity import log as activity
 from omnicrm.auth import sessions
+from omnicrm.auth.models import User
 from omnicrm.common.shared_state import hit_counter
-from omnicrm.errors import ApiError, Conflict, ValidationError
+from omnicrm.errors import ApiError, Conflict, DependencyUnavailable, ValidationError
 
 ISSUER = "OmniCRM"
 BACKUP_CODE_COUNT = 10
@@ -30,15 +34,27 @@ BACKUP_CODE_DIGITS = 8
 TOTP_DIGITS = 6
 VALID_WINDOW = 1  # the previous and the next 30-second window are accepted (clock drift)
 MAX_ATTEMPTS_PER_5_MINUTES = 10
+UNREADABLE = ("The stored 2FA data cannot be read: the encryption key changed without `omnicrm "
+              "rotate-encryption-key`; restore the key, or ask an administrator to reset 2FA")
 
 
-def _derived_key(purpose):
-    secret = current_app.config["CRM"]["jwt_secret"].encode()
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(secret)
+def fernet_for(encryption_key):
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"omnicrm 2fa").derive(encryption_key.encode())
+    return Fernet(base64.urlsafe_b64encode(key))
 
 
 def _fernet():
-    return Fernet(base64.urlsafe_b64encode(_derived_key(b"omnicrm totp secret")))
+    key = current_app.config["CRM"].get("encryption_key")
+    if not key:
+        raise DependencyUnavailable("Two-factor authentication needs an encryption key: set OMNICRM_ENCRYPTION_KEY")
+    return fernet_for(key)
+
+
+def _decrypt(token):
+    try:
+        return _fernet().decrypt(token.encode()).decode()
+    except (InvalidToken, ValueError):
+        raise ApiError(UNREADABLE, status_code=409) from None
 
 
 def encrypt_secret(secret):
@@ -46,15 +62,34 @@ def encrypt_secret(secret):
 
 
 def decrypt_secret(user):
-    try:
-        return _fernet().decrypt(user.totp_secret.encode()).decode()
-    except (InvalidToken, ValueError):
-        raise ApiError("The stored 2FA secret cannot be read (was jwt_secret changed?); ask an administrator to "
-                       "reset 2FA", status_code=409) from None
+    return _decrypt(user.totp_secret)
 
 
 def hash_backup_code(code):
-    return hmac.new(_derived_key(b"omnicrm backup codes"), code.encode(), hashlib.sha256).hexdigest()
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def _backup_hashes(user):
+    return json.loads(_decrypt(user.backup_codes)) if user.backup_codes else []
+
+
+def _store_backup_hashes(user, hashes_):
+    user.backup_codes = _fernet().encrypt(json.dumps(hashes_).encode()).decode()
+
+
+def rotate_encryption_key(old_key):
+    """Re-encrypt every user's 2FA data under the configured key; data already under it is kept (a re-run after an
+    interruption is safe). Returns the number of users rewritten."""
+    both = MultiFernet([_fernet(), fernet_for(old_key)])
+    users = db.session.scalars(select(User).where(or_(User.totp_secret.is_not(None),
+                                                      User.backup_codes.is_not(None)))).all()
+    for user in users:
+        if user.totp_secret:
+            user.totp_secret = both.rotate(user.totp_secret.encode()).decode()
+        if user.backup_codes:
+            user.backup_codes = both.rotate(user.backup_codes.encode()).decode()
+    db.session.commit()
+    return len(users)
 
 
 def normalise_code(code):
@@ -66,7 +101,7 @@ def new_backup_codes(user):
     """Replace the user's backup codes with 10 fresh ones; returns the plaintext codes (shown once)."""
     codes = [f"{secrets.randbelow(10 ** BACKUP_CODE_DIGITS):0{BACKUP_CODE_DIGITS}d}"
              for _ in range(BACKUP_CODE_COUNT)]
-    user.backup_codes = json.dumps([hash_backup_code(c) for c in codes])
+    _store_backup_hashes(user, [hash_backup_code(c) for c in codes])
     return codes
 
 
@@ -75,13 +110,13 @@ def use_backup_code(user, code):
     code = normalise_code(code)
     if len(code) != BACKUP_CODE_DIGITS or not code.isdigit():
         return False
-    hashes_ = json.loads(user.backup_codes or "[]")
+    hashes_ = _backup_hashes(user)
     wanted = hash_backup_code(code)
     match = next((h for h in hashes_ if hmac.compare_digest(h, wanted)), None)
     if match is None:
         return False
     hashes_.remove(match)
-    user.backup_codes = json.dumps(hashes_)
+    _store_backup_hashes(user, hashes_)
     return True
 
 
