@@ -1,12 +1,12 @@
 """/crm/auth: login, refresh, logout, own password, and user/role/permission administration (spec 07 §5)."""
 
-from flask import g, request
+from flask import g, jsonify, request
 from flask_restx import Namespace, Resource, fields
 from sqlalchemy import func, or_, select
 
 from omnicrm import db
 from omnicrm.activity import log as activity
-from omnicrm.auth import service
+from omnicrm.auth import cookies, service, sessions
 from omnicrm.auth.authenticate import client_ip
 from omnicrm.auth.guards import ADMIN_ROLE, ensure_admins_remain, ensure_can_grant, ensure_can_grant_roles
 from omnicrm.auth.models import Permission, Role, User, user_roles
@@ -21,7 +21,9 @@ ns = Namespace("auth", description="Authentication, users, roles and permissions
 login_model = ns.model("Login", {
     "email": fields.String(required=True, example="admin@example.com"),
     "password": fields.String(required=True),
-    "remember_me": fields.Boolean(description="Refresh token valid 30 days instead of 1"),
+    "remember_me": fields.Boolean(description="Session (and refresh token) valid 30 days instead of 1"),
+    "refresh_in_cookie": fields.Boolean(description="Leave refresh_token out of the body: it is set only as the "
+                                                    "HttpOnly refresh_token cookie (what the console uses)"),
 })
 user_model = ns.model("User", {
     "id": fields.Integer, "username": fields.String, "email": fields.String, "first_name": fields.String,
@@ -89,8 +91,12 @@ class Login(Resource):
         check = Checker(data)
         check.string("email", required=True)
         check.string("password", required=True, max_length=1024)
+        check.boolean("remember_me")
+        check.boolean("refresh_in_cookie")
         check.done()
-        return service.login(data["email"], data["password"], client_ip(), bool(data.get("remember_me")))
+        body = service.login(data["email"], data["password"], client_ip(), bool(data.get("remember_me")),
+                             device=request.user_agent.string)
+        return cookies.session_response(body, cookie_only=bool(data.get("refresh_in_cookie")))
 
 
 @ns.route("/refresh")
@@ -100,15 +106,19 @@ class Refresh(Resource):
     @ns.response(200, "New tokens", session_model)
     @ns.response(401, "Refresh token invalid, expired or revoked")
     def post(self):
-        """Exchange a refresh token for a new access token (the refresh token is rotated)."""
-        data = request.get_json(silent=True) or {}
-        token = data.get("refresh_token") or request.cookies.get("refresh_token")
+        """Exchange a refresh token (body, else the refresh_token cookie) for a new access token; the refresh token
+        is rotated and the session keeps the lifetime it got at login."""
+        data = request.get_json(silent=True)
+        data = data if isinstance(data, dict) else {}
+        token = data.get("refresh_token")
         header = request.headers.get("Authorization", "")
         if not token and header.lower().startswith("bearer "):
             token = header[7:].strip()
-        if not token:
+        in_body = bool(token)
+        token = token or cookies.from_cookie()
+        if not isinstance(token, str) or not token:
             raise ValidationError("Validation failed", errors={"refresh_token": "is required"})
-        return service.refresh(token)
+        return cookies.session_response(service.refresh(token), cookie_only=not in_body)
 
 
 @ns.route("/logout")
@@ -119,9 +129,10 @@ class Logout(Resource):
     @ns.response(200, "Tokens revoked")
     def post(self):
         """Revoke the access token used for this call and, when given, the refresh token."""
-        data = request.get_json(silent=True) or {}
-        service.logout(g.identity, data.get("refresh_token"))
-        return {"message": "Logged out"}
+        data = request.get_json(silent=True)
+        token = data.get("refresh_token") if isinstance(data, dict) else None
+        service.logout(g.identity, token if isinstance(token, str) else None)
+        return cookies.cleared(jsonify(message="Logged out"))
 
 
 @ns.route("/me")
@@ -154,15 +165,18 @@ class ChangePassword(Resource):
         check = Checker(data)
         check.string("current_password", required=True, max_length=1024)
         check.string("new_password", required=True, max_length=1024)
+        check.boolean("refresh_in_cookie")
         check.done()
         if g.identity.impersonator_id:
             raise ValidationError("The password cannot be changed while impersonating")
         user = identity.user
         if not check_password(data["current_password"], user.password):
             raise ValidationError("Validation failed", errors={"current_password": "is not correct"})
+        remember = sessions.remembered(identity.session_id)
         service.set_password(user, data["new_password"])
         db.session.commit()
-        return service.complete_login(user, client_ip())
+        body = service.complete_login(user, client_ip(), remember=remember, device=request.user_agent.string)
+        return cookies.session_response(body, cookie_only=bool(data.get("refresh_in_cookie")))
 
 
 USER_SORTABLE = {"id": User.id, "username": User.username, "email": User.email, "first_name": User.first_name,

@@ -29,7 +29,7 @@ def find_user_by_login(login):
         select(User).where(or_(func.lower(User.email) == login, func.lower(User.username) == login))).first()
 
 
-def login(email, password, ip, remember=False):
+def login(email, password, ip, remember=False, device=None):
     """Check credentials with lockout and rate limit; return the login response body."""
     limit = _security()["login_rate_limit_per_minute"]
     if hit_counter(f"omnicrm:login-rate:{ip}", 60) > limit:
@@ -60,7 +60,7 @@ def login(email, password, ip, remember=False):
         pending = create_access_token(identity=str(user.id), additional_claims={"mfa_pending": True},
                                       expires_delta=timedelta(minutes=5))
         return {"2fa_required": True, "user_id": user.id, "mfa_token": pending}
-    return complete_login(user, ip, remember)
+    return complete_login(user, ip, remember, device)
 
 
 def _count_failure(user, ip, now):
@@ -97,7 +97,8 @@ def complete_login(user, ip, remember=False, device=None):
 
 def _session_body(user, session):
     access, refresh = issue_tokens(user, session)
-    return {"token": access, "access_token": access, "refresh_token": refresh, **session_info(user)}
+    return {"token": access, "access_token": access, "refresh_token": refresh, **session_info(user),
+            "session": {"id": session.id, "expires": iso(session.expires), "remember_me": session.remember}}
 
 
 def session_info(user):

@@ -33,6 +33,12 @@ def active(session_id, user_id):
     return session
 
 
+def remembered(session_id):
+    """Whether the session was started with remember-me (a password change keeps the choice for the new one)."""
+    session = db.session.get(UserSession, session_id) if session_id else None
+    return bool(session and session.remember)
+
+
 def touch(session, ip):
     now = utcnow()
     if now - session.last_used >= TOUCH_EVERY or session.ip != ip:

@@ -3,12 +3,12 @@
 A user acts on its own account; an administrator (`admin`) on any account. Changes are refused while
 impersonating. The login step (`/verify`) is authorised by the short-lived `mfa_token` that /auth/login returns.
 """
-from flask import g
+from flask import g, request
 from flask_jwt_extended import decode_token
 from flask_restx import Namespace, Resource, fields
 
 from omnicrm import db
-from omnicrm.auth import service, twofa
+from omnicrm.auth import cookies, service, twofa
 from omnicrm.auth.authenticate import client_ip
 from omnicrm.auth.passwords import check_password
 from omnicrm.auth.rbac import authenticated, public, requires
@@ -30,7 +30,8 @@ code_model = ns.model("TwoFactorCode", {"code": fields.String(required=True, exa
 verify_model = ns.model("TwoFactorVerify", {
     "code": fields.String(required=True, description="6-digit TOTP or an unused 8-digit backup code"),
     "mfa_token": fields.String(required=True, description="mfa_token returned by POST /crm/auth/login"),
-    "remember_me": fields.Boolean(description="Refresh token valid 30 days instead of 1"),
+    "remember_me": fields.Boolean(description="Session (and refresh token) valid 30 days instead of 1"),
+    "refresh_in_cookie": fields.Boolean(description="refresh_token only as the HttpOnly cookie, not in the body"),
 })
 backup_code_model = ns.model("TwoFactorBackupCode", {"backup_code": fields.String(required=True)})
 backup_codes_model = ns.model("TwoFactorBackupCodes", {"backup_codes": fields.List(fields.String)})
@@ -107,11 +108,13 @@ class Verify(Resource):
         check.string("code", required=True, max_length=20)
         check.string("mfa_token", required=True, max_length=4096)
         check.boolean("remember_me")
+        check.boolean("refresh_in_cookie")
         check.done()
         user = _pending_login_user(data["mfa_token"], user_id)
         twofa.verify_second_factor(user, data["code"])
         revoke_encoded(data["mfa_token"])
-        return service.complete_login(user, client_ip(), bool(data.get("remember_me")))
+        body = service.complete_login(user, client_ip(), bool(data.get("remember_me")), request.user_agent.string)
+        return cookies.session_response(body, cookie_only=bool(data.get("refresh_in_cookie")))
 
 
 def _pending_login_user(mfa_token, user_id):
