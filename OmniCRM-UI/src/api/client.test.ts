@@ -14,8 +14,8 @@ function memoryStorage(): Storage {
   };
 }
 
-const session = (token = "old-access", refresh = "refresh-1"): Session => ({
-  token, refresh_token: refresh, remember: true, roles: ["admin"], permissions: ["admin"], force_password_change: false,
+const session = (token = "old-access"): Session => ({
+  token, remember: true, roles: ["admin"], permissions: ["admin"], force_password_change: false,
   user: { id: 1, username: "admin", email: "admin@example.com", first_name: "A", last_name: "B", roles: ["admin"] },
 });
 
@@ -23,18 +23,18 @@ const json = (status: number, body: unknown) => new Response(JSON.stringify(body
 
 /** A fake API: /crm/auth/refresh hands out "new-access"; other calls need it. */
 function fakeApi(opts: { refreshOk?: boolean } = {}) {
-  const calls: { url: string; auth?: string; body?: unknown }[] = [];
+  const calls: { url: string; auth?: string; body?: unknown; credentials?: RequestCredentials }[] = [];
   let refreshes = 0;
   const fetchImpl = vi.fn(async (url: RequestInfo | URL, init?: RequestInit) => {
     const headers = (init?.headers ?? {}) as Record<string, string>;
     const body = init?.body ? JSON.parse(String(init.body)) : undefined;
-    calls.push({ url: String(url), auth: headers.Authorization, body });
+    calls.push({ url: String(url), auth: headers.Authorization, body, credentials: init?.credentials });
     if (String(url).endsWith("/crm/auth/refresh")) {
       refreshes += 1;
       await new Promise((r) => setTimeout(r, 5));
       return opts.refreshOk === false
         ? json(401, { message: "Refresh token invalid, expired or revoked" })
-        : json(200, { token: "new-access", access_token: "new-access", refresh_token: `refresh-${refreshes + 1}`, permissions: ["view_customer"] });
+        : json(200, { token: "new-access", access_token: "new-access", permissions: ["view_customer"] });
     }
     if (headers.Authorization !== "Bearer new-access") return json(401, { message: "Token expired" });
     return json(200, { data: [], pagination: { current_page: 1, per_page: 20, total_pages: 0, total_items: 0 } });
@@ -43,7 +43,7 @@ function fakeApi(opts: { refreshOk?: boolean } = {}) {
 }
 
 describe("api client", () => {
-  it("refreshes the token once on 401 and retries the call with the new token", async () => {
+  it("refreshes the token once on 401 with the HttpOnly cookie and retries the call with the new token", async () => {
     const store = createSessionStore(memoryStorage(), memoryStorage());
     store.set(session());
     const fake = fakeApi();
@@ -53,9 +53,11 @@ describe("api client", () => {
 
     expect(body.data).toEqual([]);
     expect(fake.calls.map((c) => c.auth ?? "none")).toEqual(["Bearer old-access", "none", "Bearer new-access"]);
-    expect(fake.calls[1].body).toEqual({ refresh_token: "refresh-1" });
+    // No refresh token in script: the browser sends the cookie (same origin).
+    expect(fake.calls[1].body).toBeUndefined();
+    expect(fake.calls[1].credentials).toBe("same-origin");
     expect(store.get()?.token).toBe("new-access");
-    expect(store.get()?.refresh_token).toBe("refresh-2");
+    expect(JSON.stringify(store.get())).not.toContain("refresh");
     expect(store.get()?.permissions).toEqual(["view_customer"]);
   });
 
@@ -139,5 +141,15 @@ describe("session store", () => {
     expect(createSessionStore(local, tab).get()?.token).toBe("old-access");
     store.set(null);
     expect(createSessionStore(local, tab).get()).toBeNull();
+  });
+});
+
+describe("session storage", () => {
+  it("never keeps a refresh token, even one saved by an older version", () => {
+    const local = memoryStorage();
+    local.setItem("omnicrm.session", JSON.stringify({ ...session(), refresh_token: "old-refresh" }));
+    const store = createSessionStore(local, memoryStorage());
+    expect(store.get()?.token).toBe("old-access");
+    expect(JSON.stringify(store.get())).not.toContain("old-refresh");
   });
 });

@@ -101,6 +101,7 @@ export function createApiClient({ store, fetch: fetchImpl, baseUrl = "", onSessi
       return await doFetch(buildUrl(baseUrl, path, options.query), {
         method: options.method ?? "GET",
         headers,
+        credentials: "same-origin",
         body: options.body === undefined ? undefined : raw ? (options.body as BodyInit) : JSON.stringify(options.body),
         signal: options.signal,
       });
@@ -115,11 +116,9 @@ export function createApiClient({ store, fetch: fetchImpl, baseUrl = "", onSessi
     if (!refreshing) {
       refreshing = (async () => {
         const session = store.get();
-        if (!session?.refresh_token) return false;
-        const response = await send("/crm/auth/refresh", {
-          method: "POST",
-          body: { refresh_token: session.refresh_token },
-        }, undefined).catch(() => null);
+        if (!session) return false;
+        // The refresh token is the HttpOnly cookie the browser sends itself; script never sees it.
+        const response = await send("/crm/auth/refresh", { method: "POST" }, undefined).catch(() => null);
         if (!response || !response.ok) return false;
         const body = (await readBody(response)) as Partial<Session> & { access_token?: string };
         const token = body?.token ?? body?.access_token;
@@ -128,7 +127,6 @@ export function createApiClient({ store, fetch: fetchImpl, baseUrl = "", onSessi
         store.set({
           ...latest,
           token,
-          refresh_token: body.refresh_token ?? latest.refresh_token,
           user: body.user ?? latest.user,
           roles: body.roles ?? latest.roles,
           permissions: body.permissions ?? latest.permissions,

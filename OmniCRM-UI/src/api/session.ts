@@ -1,6 +1,7 @@
 /**
- * The logged-in session as the login response gives it. "Remember me" keeps it in localStorage (it survives
- * closing the browser, for the refresh token's 30 days); otherwise sessionStorage (gone with the tab).
+ * The logged-in session as the login response gives it, without the refresh token: that one lives only in the
+ * HttpOnly cookie the API sets (spec 02 §8), out of reach of scripts. "Remember me" keeps the rest in localStorage
+ * (it survives closing the browser, like the cookie's 30 days); otherwise sessionStorage (gone with the tab).
  */
 export interface SessionUser {
   id: number;
@@ -19,7 +20,6 @@ export interface SessionUser {
 
 export interface Session {
   token: string;
-  refresh_token: string;
   user: SessionUser;
   roles: string[];
   permissions: string[];
@@ -38,7 +38,10 @@ const KEY = "omnicrm.session";
 function read(storage: Storage | undefined): Session | null {
   try {
     const raw = storage?.getItem(KEY);
-    return raw ? (JSON.parse(raw) as Session) : null;
+    if (!raw) return null;
+    // Sessions saved by older versions carried the refresh token: it is dropped, never kept in storage.
+    const { refresh_token: _dropped, ...session } = JSON.parse(raw) as Session & { refresh_token?: string };
+    return session;
   } catch {
     return null;
   }

@@ -5,6 +5,7 @@ import type { TwoFactorChallenge } from "../lib/twoFactor";
 import { allows, permissionSet, type PermissionSet, type Requirement } from "./permissions";
 
 interface LoginAnswer extends Omit<Session, "remember"> {
+  refresh_token?: string;
   access_token?: string;
   "2fa_required"?: boolean;
   user_id?: number;
@@ -41,7 +42,6 @@ const AuthContext = createContext<AuthValue | null>(null);
 function toSession(answer: LoginAnswer, remember: boolean): Session {
   return {
     token: answer.token ?? answer.access_token ?? "",
-    refresh_token: answer.refresh_token,
     user: answer.user,
     roles: answer.roles ?? [],
     permissions: answer.permissions ?? [],
@@ -82,7 +82,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   const login = useCallback(async (email: string, password: string, remember: boolean) => {
     const answer = await api.request<LoginAnswer>("/crm/auth/login", {
-      method: "POST", body: { email, password, remember_me: remember }, skipAuth: true,
+      method: "POST", body: { email, password, remember_me: remember, refresh_in_cookie: true }, skipAuth: true,
     });
     if (answer["2fa_required"]) {
       throw new TwoFactorRequired({ userId: Number(answer.user_id), mfaToken: answer.mfa_token ?? "", remember });
@@ -92,7 +92,9 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   const completeTwoFactor = useCallback(async (challenge: TwoFactorChallenge, code: string) => {
     const answer = await api.request<LoginAnswer>(`/crm/2fa/verify/user/${challenge.userId}`, {
-      method: "POST", body: { code, mfa_token: challenge.mfaToken, remember_me: challenge.remember }, skipAuth: true,
+      method: "POST",
+      body: { code, mfa_token: challenge.mfaToken, remember_me: challenge.remember, refresh_in_cookie: true },
+      skipAuth: true,
     });
     return start(answer, challenge.remember);
   }, [start]);
@@ -105,7 +107,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const logout = useCallback(async () => {
     const current = sessionStore.get();
     if (current) {
-      await api.post("/crm/auth/logout", { refresh_token: current.refresh_token }).catch(() => undefined);
+      await api.post("/crm/auth/logout", {}).catch(() => undefined);  // ends the session and clears the cookie
     }
     sessionStore.set(null);
     queryClient.clear();

@@ -19,7 +19,7 @@ afterEach(() => {
 describe("2FA enrolment wizard", () => {
   it("goes password → QR and backup codes → code → enabled, refusing a wrong password and code on the way", async () => {
     sessionStore.set({
-      token: "t", refresh_token: "r", roles: ["admin"], permissions: ["admin"], force_password_change: false, remember: false,
+      token: "t", roles: ["admin"], permissions: ["admin"], force_password_change: false, remember: false,
       user: { id: 5, username: "a", email: "a@example.com", first_name: "A", last_name: "B", roles: ["admin"], is_2fa_enabled: false },
     });
     const bodies: Array<[string, unknown]> = [];

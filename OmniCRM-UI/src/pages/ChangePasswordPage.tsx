@@ -30,7 +30,7 @@ export function ChangePasswordPage() {
     setBusy(true);
     setProblem(null);
     try {
-      const answer = await api.post<Omit<Session, "remember">>("/crm/auth/change_password", { current_password, new_password });
+      const answer = await api.post<Omit<Session, "remember">>("/crm/auth/change_password", { current_password, new_password, refresh_in_cookie: true });
       replaceSession(answer);
       notifySuccess(t("auth.passwordChanged"));
       navigate("/customers", { replace: true });

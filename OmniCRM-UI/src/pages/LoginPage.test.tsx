@@ -72,7 +72,7 @@ describe("login screen", () => {
     await userEvent.click(screen.getByRole("button", { name: "Sign in" }));
     await waitFor(() => expect(router.state.location.pathname).toBe("/customers"));
     const [, init] = fetchImpl.mock.calls[0] as unknown as [string, RequestInit];
-    expect(JSON.parse(String(init.body))).toEqual({ email: "admin@example.com", password: "Admin123!", remember_me: true });
+    expect(JSON.parse(String(init.body))).toEqual({ email: "admin@example.com", password: "Admin123!", remember_me: true, refresh_in_cookie: true });
     expect(sessionStore.get()?.remember).toBe(true);
   });
 
@@ -102,7 +102,7 @@ describe("login screen", () => {
     await waitFor(() => expect(router.state.location.pathname).toBe("/customers"));
     const [url, init] = fetchImpl.mock.calls[1] as unknown as [string, RequestInit];
     expect(url).toBe("/crm/2fa/verify/user/7");
-    expect(JSON.parse(String(init.body))).toEqual({ code: "123456", mfa_token: "mfa", remember_me: false });
+    expect(JSON.parse(String(init.body))).toEqual({ code: "123456", mfa_token: "mfa", remember_me: false, refresh_in_cookie: true });
     expect(sessionStore.get()?.token).toBe("a");
   });
 
