@@ -141,8 +141,8 @@ def test_welcome_email_for_a_user_who_never_logged_in(app, client, admin_headers
     assert client.post(path, headers=make_user(permissions=["view_customer"])).status_code == 403
     response = client.post(path, headers=admin_headers)
     assert response.status_code == 200 and response.get_json()["status"] == "sent"
-    [message] = mailjet.sent_to("bob@example.com")
-    assert message["TemplateID"] == 6118112 and message["Subject"] == "Welcome to the Team"
+    [message] = [m for m in mailjet.sent_to("bob@example.com") if m["TemplateID"] == 6118112]
+    assert message["Subject"] == "Welcome to the Team"
     variables = message["Variables"]
     assert variables["user_name"] == "Bob Wilson" and variables["email"] == "bob@example.com"
     assert variables["role"] == "Finance, Support" and variables["login_url"] == "http://localhost:5000/login"

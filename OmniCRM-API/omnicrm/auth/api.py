@@ -6,7 +6,7 @@ from sqlalchemy import func, or_, select
 
 from omnicrm import db
 from omnicrm.activity import log as activity
-from omnicrm.auth import cookies, service, sessions
+from omnicrm.auth import cookies, email_verification, password_reset, service, sessions
 from omnicrm.auth.authenticate import client_ip
 from omnicrm.auth.guards import ADMIN_ROLE, ensure_admins_remain, ensure_can_grant, ensure_can_grant_roles
 from omnicrm.auth.models import Permission, Role, User, user_roles
@@ -175,6 +175,7 @@ class ChangePassword(Resource):
         remember = sessions.remembered(identity.session_id)
         service.set_password(user, data["new_password"])
         db.session.commit()
+        password_reset.notify_password_change(user, client_ip())
         body = service.complete_login(user, client_ip(), remember=remember, device=request.user_agent.string)
         return cookies.session_response(body, cookie_only=bool(data.get("refresh_in_cookie")))
 
@@ -243,6 +244,7 @@ class Users(Resource):
         user = service.create_user(data, roles, contact_id=contact_id,
                                    force_password_change=bool(data.get("force_password_change")))
         db.session.commit()
+        email_verification.send_verification(user, user.email)
         return service.user_to_dict(user), 201
 
 
@@ -296,11 +298,14 @@ class UserItem(Resource):
         for name in ("first_name", "middle_name", "last_name", "phone_number"):
             if name in values:
                 setattr(user, name, values[name])
-        if values.get("email") and values["email"].lower() != user.email:
-            other = service.find_user_by_login(values["email"])
+        new_email = values["email"].lower() if values.get("email") else None
+        if new_email == user.email:
+            user.pending_email = None  # back to the current address: a pending change is dropped
+        elif new_email:
+            other = service.find_user_by_login(new_email)
             if other is not None and other.id != user.id:
                 raise Conflict("Email already in use", errors={"email": "already in use"})
-            user.email = values["email"].lower()
+            email_verification.change_email(user, new_email)
         if "role" in data or "roles" in data:
             roles = service.roles_from_text(data.get("role", data.get("roles")))
             ensure_can_grant_roles([r for r in roles if r not in user.roles])
@@ -320,6 +325,8 @@ class UserItem(Resource):
         if changes:
             activity.record("user", user.id, "update", f"User {user.email} updated", changes=changes)
         db.session.commit()
+        if new_email and new_email == user.pending_email:
+            email_verification.send_verification(user, new_email)
         return service.user_to_dict(user, detail=True)
 
     @requires("admin")
@@ -350,6 +357,7 @@ class AdminResetPassword(Resource):
         check.done()
         service.set_temporary_password(user, data["new_password"])
         db.session.commit()
+        password_reset.notify_password_change(user, client_ip())
         return {"result": "success", "message": f"Password reset for {user.email}"}
 
 

@@ -4,7 +4,7 @@ The routes are added to the /auth namespace of omnicrm.auth.api (same path, one 
 """
 from flask_restx import Resource, fields
 
-from omnicrm.auth import password_reset, service
+from omnicrm.auth import email_verification, password_reset, service
 from omnicrm.auth.api import ns
 from omnicrm.auth.authenticate import client_ip
 from omnicrm.auth.rbac import public, requires
@@ -48,6 +48,23 @@ class ResetPassword(Resource):
         check.done()
         password_reset.reset_password(data["token"], data["new_password"], client_ip())
         return {"message": "The password has been reset successfully"}
+
+
+@ns.route("/verify_email")
+class VerifyEmail(Resource):
+    @public
+    @ns.expect(ns.model("VerifyEmail", {
+        "token": fields.String(required=True, description="The token of the e-mailed link /verify-email#token=...")}))
+    @ns.response(200, "Address verified (and, for a change, now the user's e-mail)", message_model)
+    @ns.response(400, "Token invalid, used or expired")
+    @ns.response(409, "The new address was taken by another account meanwhile")
+    def post(self):
+        """Follow an e-mail verification link."""
+        check = Checker(json_body())
+        check.string("token", required=True, max_length=200)
+        check.done()
+        user = email_verification.verify(check.values["token"])
+        return {"message": f"E-mail address {user.email} verified"}
 
 
 @ns.route("/users/<int:user_id>/send_welcome_email")

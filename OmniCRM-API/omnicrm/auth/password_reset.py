@@ -32,18 +32,18 @@ FORGOT_ANSWER = "If an account exists for that e-mail address, reset instruction
 RESET_TEMPLATE = "api_crmCommunicationUserPasswordReset"
 
 
-def _token_hash(token):
+def token_hash(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _base_url():
+def base_url():
     return current_app.config["CRM"]["crm"]["base_url"]
 
 
 def reset_url(token):
     """The console's reset page with the token in the fragment, which browsers never send to a server, so the
     token cannot reach an access log (issue #11 finding 7)."""
-    return f"{_base_url()}/reset-password#token={token}"
+    return f"{base_url()}/reset-password#token={token}"
 
 
 def issue_token(user, hours):
@@ -51,7 +51,7 @@ def issue_token(user, hours):
     db.session.execute(update(PasswordResetToken).where(PasswordResetToken.user_id == user.id,
                                                         PasswordResetToken.used.is_(False)).values(used=True))
     token = secrets.token_urlsafe(32)
-    db.session.add(PasswordResetToken(token_hash=_token_hash(token), user_id=user.id,
+    db.session.add(PasswordResetToken(token_hash=token_hash(token), user_id=user.id,
                                       expires=utcnow() + timedelta(hours=hours)))
     return token
 
@@ -98,7 +98,7 @@ def notify_lockout(user, ip):
 def reset_password(token, new_password, ip):
     """Set a new password with a reset link's token: once, within its lifetime; other sessions end."""
     errors = {}
-    row = db.session.get(PasswordResetToken, _token_hash(token))
+    row = db.session.get(PasswordResetToken, token_hash(token))
     now = utcnow()
     if row is None or row.used or row.expires <= now:
         errors["token"] = "is invalid or has expired; request a new reset link"
@@ -117,10 +117,19 @@ def reset_password(token, new_password, ip):
         raise ValidationError("Validation failed",
                               errors={"token": "is invalid or has expired; request a new reset link"})
     service.set_password(user, new_password, reason="reset with an e-mailed link")
+    user.email_verified = True  # the link reached this inbox
     db.session.commit()
     send_template_email("api_crmCommunicationUserPasswordResetSuccess", _recipient(user), {
         "user_name": user.full_name or user.username, "change_date": iso(now), "ip_address": ip,
         "support_email": template_block("api_crmCommunicationUserPasswordResetSuccess")["from_email"],
+    }, raise_errors=False)
+
+
+def notify_password_change(user, ip):
+    """Tell the user its password was changed (by itself or an administrator), never with the password."""
+    send_template_email("api_crmCommunicationUserPasswordChange", _recipient(user), {
+        "user_name": user.full_name or user.username, "change_date": iso(utcnow()), "ip_address": ip,
+        "support_email": template_block("api_crmCommunicationUserPasswordChange")["from_email"],
     }, raise_errors=False)
 
 
@@ -135,7 +144,7 @@ def send_welcome_email(user):
     link = reset_url(token)
     row = send_template_email("api_crmCommunicationUserWelcome", _recipient(user), {
         "user_name": user.full_name or user.username, "email": user.email,
-        "role": ", ".join(r.name for r in user.roles), "login_url": f"{_base_url()}/login",
+        "role": ", ".join(r.name for r in user.roles), "login_url": f"{base_url()}/login",
         "temp_password": "", "set_password_url": link,
         "support_email": template_block("api_crmCommunicationUserWelcome")["from_email"],
     })
