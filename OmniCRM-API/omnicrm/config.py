@@ -191,6 +191,13 @@ def validate(config):
     for key, value in security_defaults.items():
         config["security"].setdefault(key, value)
         _require_int(config, f"security.{key}", minimum=4 if key == "bcrypt_rounds" else 1)
+    # 2FA imposed on every staff user, or on holders of the listed roles (spec 01 §2.1); customers never.
+    config["security"].setdefault("two_factor_required", False)
+    if not isinstance(config["security"]["two_factor_required"], bool):
+        raise ConfigError("security.two_factor_required", "must be true or false")
+    roles = config["security"].setdefault("two_factor_required_roles", [])
+    if not isinstance(roles, list) or not all(isinstance(r, str) and r for r in roles):
+        raise ConfigError("security.two_factor_required_roles", "must be a list of role names")
 
     secret = config.get("jwt_secret")
     if not isinstance(secret, str) or len(secret) < 64:

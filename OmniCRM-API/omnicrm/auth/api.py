@@ -11,7 +11,8 @@ from omnicrm.auth.authenticate import client_ip
 from omnicrm.auth.guards import ADMIN_ROLE, ensure_admins_remain, ensure_can_grant, ensure_can_grant_roles
 from omnicrm.auth.models import Permission, Role, User, user_roles
 from omnicrm.auth.passwords import check_password
-from omnicrm.auth.rbac import allowed_before_password_change, authenticated, public, requires
+from omnicrm.auth.rbac import (PASSWORD_CHANGE, TWO_FACTOR_ENROLMENT, allowed_while, authenticated, public,
+                                requires)
 from omnicrm.common.listing import list_parser, paginate, parse_list_params
 from omnicrm.common.validation import Checker, json_body
 from omnicrm.errors import Conflict, NotFound, ValidationError
@@ -124,7 +125,7 @@ class Refresh(Resource):
 @ns.route("/logout")
 class Logout(Resource):
     @authenticated
-    @allowed_before_password_change
+    @allowed_while(PASSWORD_CHANGE, TWO_FACTOR_ENROLMENT)
     @ns.expect(logout_model)
     @ns.response(200, "Tokens revoked")
     def post(self):
@@ -154,7 +155,7 @@ class Me(Resource):
 @ns.route("/change_password")
 class ChangePassword(Resource):
     @authenticated
-    @allowed_before_password_change
+    @allowed_while(PASSWORD_CHANGE, TWO_FACTOR_ENROLMENT)
     @ns.expect(change_password_model)
     def post(self):
         """Change my own password (current password required). Other sessions are signed out."""

@@ -3,27 +3,50 @@ import functools
 
 from flask import g
 
+from omnicrm.auth import twofa
 from omnicrm.auth.authenticate import authenticate
 from omnicrm.auth.permissions import CATALOGUE, canonical
 from omnicrm.errors import Forbidden, Unauthorized
 
 
+PASSWORD_CHANGE = "password_change_required"
+TWO_FACTOR_ENROLMENT = "two_factor_enrolment_required"
+PENDING_STEP_MESSAGES = {
+    PASSWORD_CHANGE: "Change your password first: POST /crm/auth/change_password",
+    TWO_FACTOR_ENROLMENT: "Set up two-factor authentication first: POST /crm/2fa/enable/user/{user_id}",
+}
+
+
+def pending_step(identity):
+    """What a logged-in user must do before anything else: replace a temporary password, then enrol in 2FA when
+    the policy requires it; None when nothing is pending."""
+    if identity.session_id is None:
+        return None
+    if identity.user.force_password_change:
+        return PASSWORD_CHANGE
+    return TWO_FACTOR_ENROLMENT if twofa.enrolment_required(identity.user) else None
+
+
 def _caller(fn):
-    """The authenticated identity for `fn`; 401 when anonymous, 403 while a temporary password must be changed
-    (only endpoints marked `allowed_before_password_change` answer then)."""
+    """The authenticated identity for `fn`; 401 when anonymous, 403 while a step is pending that `fn` is not
+    marked as part of (`allowed_while`)."""
     identity = authenticate()
     if identity is None:
         raise Unauthorized("Authentication required")
-    if identity.session_id and identity.user.force_password_change and \
-            not getattr(fn, "allowed_before_password_change", False):
-        raise Forbidden("Change your password first: POST /crm/auth/change_password", password_change_required=True)
+    step = pending_step(identity)
+    if step and step not in getattr(fn, "allowed_steps", ()):
+        raise Forbidden(PENDING_STEP_MESSAGES[step], **{step: True})
     return identity
 
 
-def allowed_before_password_change(fn):
-    """Change-password and logout stay usable while the user must replace a temporary password."""
-    fn.allowed_before_password_change = True
-    return fn
+def allowed_while(*steps):
+    """Endpoints that stay usable while a step is pending (change-password, 2FA enrolment, logout)."""
+
+    def mark(fn):
+        fn.allowed_steps = steps
+        return fn
+
+    return mark
 
 
 def requires(*permissions, own=None):

@@ -6,7 +6,7 @@ from sqlalchemy import func, or_, select
 
 from omnicrm import db
 from omnicrm.activity import log as activity
-from omnicrm.auth import sessions
+from omnicrm.auth import sessions, twofa
 from omnicrm.auth.identity import effective_permission_names, permissions_of_user
 from omnicrm.auth.models import Role, User
 from omnicrm.auth.passwords import check_password, hash_password, password_problems
@@ -108,6 +108,7 @@ def session_info(user):
         "roles": [r.name for r in user.roles],
         "permissions": effective_permission_names(permissions),
         "force_password_change": bool(user.force_password_change),
+        "two_factor_enrolment_required": twofa.enrolment_required(user),
     }
 
 

@@ -148,6 +148,18 @@ def is_active(user):
     return bool(user.is_2fa_enabled and user.totp_secret)
 
 
+def enrolment_required(user):
+    """True for a staff user whom the configured policy requires to use 2FA and who has not enrolled yet; such a
+    user's sessions can only enrol (spec 01 §2.1: by role or globally; customers are never required)."""
+    if is_active(user) or user.contact_id is not None:
+        return False
+    names = {r.name.lower() for r in user.roles}
+    if "customer" in names:
+        return False
+    policy = current_app.config["CRM"]["security"]
+    return policy["two_factor_required"] or bool(names & {r.lower() for r in policy["two_factor_required_roles"]})
+
+
 def start_enrolment(user):
     """New secret and backup codes; 2FA becomes active only after `confirm_enrolment` with a valid code."""
     if is_active(user):

@@ -11,7 +11,7 @@ from omnicrm import db
 from omnicrm.auth import cookies, service, twofa
 from omnicrm.auth.authenticate import client_ip
 from omnicrm.auth.passwords import check_password
-from omnicrm.auth.rbac import authenticated, public, requires
+from omnicrm.auth.rbac import TWO_FACTOR_ENROLMENT, allowed_while, authenticated, public, requires
 from omnicrm.auth.tokens import is_revoked, revoke_encoded
 from omnicrm.common.validation import Checker, json_body
 from omnicrm.errors import Forbidden, Unauthorized, ValidationError
@@ -59,6 +59,7 @@ def _code(data, name="code"):
 @ns.route("/enable/user/<int:user_id>")
 class Enable(Resource):
     @authenticated
+    @allowed_while(TWO_FACTOR_ENROLMENT)
     @ns.expect(password_model)
     @ns.response(200, "Secret, otpauth URI and backup codes; confirm with verify-setup", enrolment_model)
     @ns.response(400, "Wrong password")
@@ -81,6 +82,7 @@ class Enable(Resource):
 @ns.route("/verify-setup/user/<int:user_id>")
 class VerifySetup(Resource):
     @authenticated
+    @allowed_while(TWO_FACTOR_ENROLMENT)
     @ns.expect(code_model)
     @ns.response(200, "2FA is now enabled", ns.model("Verified", {"verified": fields.Boolean}))
     @ns.response(400, "The code is not valid")
