@@ -22,6 +22,11 @@ class Identity:
     token_expires: object = None  # naive UTC expiry of the access token, for logout's revocation
 
     @property
+    def is_customer_user(self):
+        """A user linked to a customer contact: confined to that customer whatever its roles hold."""
+        return self.customer_id is not None
+
+    @property
     def is_admin(self):
         return "admin" in self.permissions
 

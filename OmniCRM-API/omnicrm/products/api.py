@@ -54,8 +54,7 @@ CUSTOMER_HIDDEN = ("comment", "wholesale_cost", "wholesale_setup_cost", "provisi
 
 
 def _is_customer_user():
-    identity = g.identity
-    return identity.customer_id is not None and not identity.is_admin
+    return g.identity.is_customer_user
 
 
 def _render(product):
@@ -121,7 +120,7 @@ def _selection_context():
 
 @ns.route("/")
 class Products(Resource):
-    @requires("view_product")
+    @requires("view_product", self_care=True)
     @ns.expect(list_parser)
     @ns.doc(params={
         "customer_id": "Offer for this customer: its account type and its services (relies_on_list) apply",
@@ -196,7 +195,7 @@ class Products(Resource):
 
 @ns.route("/paginated")
 class ProductManagement(Resource):
-    @requires("view_product")
+    @requires("view_product", self_care=True)
     @ns.expect(list_parser)
     def get(self):
         """Product Management list: every product, disabled and out-of-window ones included (staff only).
@@ -210,7 +209,7 @@ class ProductManagement(Resource):
 
 @ns.route("/product_id/<int:product_id>")
 class ProductById(Resource):
-    @requires("view_product")
+    @requires("view_product", self_care=True)
     @ns.response(200, "The product", product_model)
     def get(self, product_id):
         """The full product definition (read by the playbooks)."""
