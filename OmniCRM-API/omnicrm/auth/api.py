@@ -87,9 +87,9 @@ class Login(Resource):
         data = json_body()
         check = Checker(data)
         check.string("email", required=True)
-        check.string("password", required=True, max_length=1024)
-        check.done()
-        return service.login(data["email"], data["password"], client_ip(), bool(data.get("remember_me")))
+        check.secret("password", required=True)
+        values = check.done()
+        return service.login(values["email"], values["password"], client_ip(), bool(data.get("remember_me")))
 
 
 @ns.route("/refresh")
@@ -100,13 +100,14 @@ class Refresh(Resource):
     @ns.response(401, "Refresh token invalid, expired or revoked")
     def post(self):
         """Exchange a refresh token for a new access token (the refresh token is rotated)."""
-        data = request.get_json(silent=True) or {}
+        data = request.get_json(silent=True)
+        data = data if isinstance(data, dict) else {}
         token = data.get("refresh_token") or request.cookies.get("refresh_token")
         header = request.headers.get("Authorization", "")
         if not token and header.lower().startswith("bearer "):
             token = header[7:].strip()
-        if not token:
-            raise ValidationError("Validation failed", errors={"refresh_token": "is required"})
+        if not token or not isinstance(token, str):
+            raise ValidationError("Validation failed", errors={"refresh_token": "is required (text)"})
         return service.refresh(token)
 
 
@@ -149,8 +150,8 @@ class ChangePassword(Resource):
             raise ValidationError("Only a logged-in user can change its password")
         data = json_body()
         check = Checker(data)
-        check.string("current_password", required=True, max_length=1024)
-        check.string("new_password", required=True, max_length=1024)
+        check.secret("current_password", required=True)
+        check.secret("new_password", required=True)
         check.done()
         if "impersonator_id" in (getattr(g, "jwt_claims", None) or {}):
             raise ValidationError("The password cannot be changed while impersonating")
@@ -209,7 +210,7 @@ class Users(Resource):
         check = Checker(data)
         check.string("username", required=True, max_length=100)
         check.email("email", required=True)
-        check.string("password", required=True, max_length=1024)
+        check.secret("password", required=True)
         check.string("first_name", required=True, max_length=100)
         check.string("middle_name", max_length=100)
         check.string("last_name", required=True, max_length=100)
@@ -322,7 +323,7 @@ class AdminResetPassword(Resource):
         user = service.get_user(user_id)
         data = json_body()
         check = Checker(data)
-        check.string("new_password", required=True, max_length=1024)
+        check.secret("new_password", required=True)
         check.boolean("force_change")
         check.done()
         service.set_password(user, data["new_password"], force_change=bool(data.get("force_change")),
