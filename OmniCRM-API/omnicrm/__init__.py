@@ -83,6 +83,8 @@ def create_app(config=None, database_url=None):
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         return jsonify(message="Internal server error"), 500
 
+    from omnicrm import security_headers
+    security_headers.install(app)
     _serve_console(app)
     return app
 
