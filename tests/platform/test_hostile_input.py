@@ -1,5 +1,7 @@
 """Input a fuzzer or a careless caller sends (issue #11 finding 10): every answer is a clear 4xx JSON error,
 never a 500, and nothing is written. Money is validated once (common.validation.Checker.money)."""
+import json
+
 import pytest
 from sqlalchemy import func, select
 
@@ -175,3 +177,21 @@ def test_unexpected_errors_are_json_500_without_details_and_roll_back(app, clien
     assert response.get_json() == {"message": "Internal server error"}
     from omnicrm.customers.models import Customer
     assert _rows(app, Customer) == 0
+
+
+def test_no_list_answers_500_to_hostile_parameters(app, client, admin_headers):
+    """Every list route (a GET without a path id) with filters and ids a fuzzer sends: 4xx or a normal list."""
+    big = 2**64
+    queries = [{"filters": json.dumps({"customer_id": big})}, {"filters": json.dumps({"customer_id": [big]})},
+               {"filters": "[" * 5000}, {"filters": json.dumps({"customer_id": [{"a": 1}]})},
+               {"customer_id": big, "service_id": big, "product_id": big}, {"page": big, "per_page": big},
+               {"filters": json.dumps({"created_from": "0001-01-01T00:00:00+01:00"})}, {"search": "\x00\u202e"}]
+    failures = []
+    for rule, method, _fn in _endpoints(app):
+        if method != "GET" or rule.arguments:
+            continue
+        for query in queries:
+            response = client.get(rule.rule, query_string=query, headers=admin_headers)
+            if response.status_code == 500 or response.status_code > 503:
+                failures.append(f"{rule.rule} {str(query)[:70]}: {response.status_code}")
+    assert failures == []

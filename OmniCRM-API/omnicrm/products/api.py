@@ -6,7 +6,7 @@ from sqlalchemy import or_, select
 from omnicrm import db
 from omnicrm.auth.rbac import requires
 from omnicrm.common.listing import list_parser, list_response, paginate, parse_list_params
-from omnicrm.common.validation import json_body
+from omnicrm.common.validation import INT_MAX, json_body
 from omnicrm.errors import Forbidden, NotFound, ValidationError
 from omnicrm.products import service as products
 from omnicrm.products.models import AUTO_RENEW_CHOICES, PRODUCT_CATEGORIES, Product
@@ -81,9 +81,12 @@ def _int_arg(name):
     if raw in (None, ""):
         return None
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
-        raise ValidationError("Validation failed", errors={name: "must be a whole number"}) from None
+        value = None
+    if value is None or not 0 < value <= INT_MAX:
+        raise ValidationError("Validation failed", errors={name: "must be a whole number (an id)"})
+    return value
 
 
 def _selection_context():
