@@ -51,11 +51,13 @@ test: test-api test-ui e2e
 
 test-api: install services
 	$(BIN)/ruff check .
+	$(BIN)/python tools/security_audit.py api
 	OMNICRM_TEST_DB=sqlite $(BIN)/python -m pytest -n 2 -q
 	OMNICRM_TEST_DB=mariadb $(BIN)/python -m pytest -n 2 -q
 
 test-ui:
 	cd OmniCRM-UI && npm ci --no-audit --no-fund && npm test
+	$(PYTHON) tools/security_audit.py ui
 
 # Browser tests: Debian's Chromium (installed when missing) driven by playwright-core against a real server.
 e2e: install ui

@@ -3,7 +3,9 @@ import logging
 from datetime import timedelta
 
 from flask import Flask, jsonify, request, send_from_directory
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from omnicrm import db
 from omnicrm.config import REPO_ROOT, load_config
@@ -12,10 +14,35 @@ UI_DIST = REPO_ROOT / "OmniCRM-UI" / "dist"
 ASSET_MAX_AGE = 365 * 24 * 3600
 
 
+class StrictJSONProvider(DefaultJSONProvider):
+    """Request bodies that cannot be stored are not JSON to us: nesting deep enough to exhaust the parser, or
+    lone UTF-16 surrogates ("\\ud800") that no UTF-8 database column accepts, give the usual 400."""
+
+    def loads(self, s, **kwargs):
+        try:
+            data = super().loads(s, **kwargs)
+            super().dumps(data, ensure_ascii=False).encode("utf-8")
+        except (RecursionError, UnicodeEncodeError) as exc:
+            raise ValueError("unusable JSON") from exc
+        return data
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` path parts beyond the INT columns' range are simply not found (404), never a database
+    overflow."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def create_app(config=None, database_url=None):
     """Build the app from a validated Config (loaded from crm_config.yaml + environment by default)."""
     config = config or load_config()
     app = Flask(__name__, static_folder=None)
+    app.json_provider_class = StrictJSONProvider
+    app.json = StrictJSONProvider(app)
+    app.url_map.converters["int"] = IdConverter
     app.config["CRM"] = config
     app.config["JWT_SECRET_KEY"] = config["jwt_secret"]
     app.config["JWT_ACCESS_TOKEN_EXPIRES"] = timedelta(minutes=config["security"]["access_token_minutes"])
@@ -49,6 +76,15 @@ def create_app(config=None, database_url=None):
             return jsonify(message=error.description or error.name), error.code
         return error
 
+    @app.errorhandler(Exception)
+    def _unexpected(error):
+        """Anything the API's own handlers did not catch: rolled back, logged, a bare JSON 500."""
+        db.session.rollback()
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return jsonify(message="Internal server error"), 500
+
+    from omnicrm import security_headers
+    security_headers.install(app)
     _serve_console(app)
     return app
 

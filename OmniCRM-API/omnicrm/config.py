@@ -6,6 +6,7 @@ The YAML in the repository holds safe defaults; secrets and deployment URLs come
 import ipaddress
 import json
 import os
+import re
 from pathlib import Path
 
 import yaml
@@ -221,6 +222,7 @@ def validate(config):
     config["crm"]["base_url"] = base_url.rstrip("/")
     config["crm"]["trusted_proxies"] = [
         _ip_network("crm.trusted_proxies", p) for p in (config["crm"].get("trusted_proxies") or [])]
+    config["crm"]["cors_allowed_origins"] = _validate_origins(config["crm"].get("cors_allowed_origins"))
 
     cgrates = config.get_path("ocs.cgrates")
     if not isinstance(cgrates, str) or ":" not in cgrates or "/" in cgrates:
@@ -256,6 +258,21 @@ def validate(config):
 
     config["api_keys"] = _validate_api_keys(config.get("api_keys"))
     config["ip_whitelist"] = _validate_ip_whitelist(config.get("ip_whitelist"))
+
+
+def _validate_origins(origins):
+    """crm.cors_allowed_origins: exact browser origins (scheme://host[:port]) allowed to call the API."""
+    if isinstance(origins, str):
+        origins = [o.strip() for o in origins.split(",") if o.strip()]
+    if origins is None:
+        return []
+    if not isinstance(origins, list):
+        raise ConfigError("crm.cors_allowed_origins", "must be a list of origins like https://portal.example.com")
+    for origin in origins:
+        if not isinstance(origin, str) or not re.fullmatch(r"https?://[^/\s*]+", origin):
+            raise ConfigError("crm.cors_allowed_origins", f"{origin!r} is not an origin (scheme://host[:port], "
+                                                          "no path, no wildcard)")
+    return origins
 
 
 def _validate_api_keys(api_keys):

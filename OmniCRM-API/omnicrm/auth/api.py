@@ -91,11 +91,11 @@ class Login(Resource):
         data = json_body()
         check = Checker(data)
         check.string("email", required=True)
-        check.string("password", required=True, max_length=1024)
+        check.secret("password", required=True)
         check.boolean("remember_me")
         check.boolean("refresh_in_cookie")
-        check.done()
-        body = service.login(data["email"], data["password"], client_ip(), bool(data.get("remember_me")),
+        values = check.done()
+        body = service.login(values["email"], values["password"], client_ip(), bool(data.get("remember_me")),
                              device=request.user_agent.string)
         return cookies.session_response(body, cookie_only=bool(data.get("refresh_in_cookie")))
 
@@ -118,7 +118,7 @@ class Refresh(Resource):
         in_body = bool(token)
         token = token or cookies.from_cookie()
         if not isinstance(token, str) or not token:
-            raise ValidationError("Validation failed", errors={"refresh_token": "is required"})
+            raise ValidationError("Validation failed", errors={"refresh_token": "is required (text)"})
         return cookies.session_response(service.refresh(token), cookie_only=not in_body)
 
 
@@ -164,8 +164,8 @@ class ChangePassword(Resource):
             raise ValidationError("Only a logged-in user can change its password")
         data = json_body()
         check = Checker(data)
-        check.string("current_password", required=True, max_length=1024)
-        check.string("new_password", required=True, max_length=1024)
+        check.secret("current_password", required=True)
+        check.secret("new_password", required=True)
         check.boolean("refresh_in_cookie")
         check.done()
         if g.identity.impersonator_id:
@@ -228,7 +228,7 @@ class Users(Resource):
         check = Checker(data)
         check.string("username", required=True, max_length=100)
         check.email("email", required=True)
-        check.string("password", required=True, max_length=1024)
+        check.secret("password", required=True)
         check.string("first_name", required=True, max_length=100)
         check.string("middle_name", max_length=100)
         check.string("last_name", required=True, max_length=100)
@@ -353,7 +353,7 @@ class AdminResetPassword(Resource):
         user = service.get_user(user_id)
         data = json_body()
         check = Checker(data)
-        check.string("new_password", required=True, max_length=1024)
+        check.secret("new_password", required=True)
         check.boolean("force_change")
         check.done()
         service.set_temporary_password(user, data["new_password"])

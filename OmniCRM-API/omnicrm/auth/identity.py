@@ -24,6 +24,11 @@ class Identity:
     impersonator_id: int | None = None  # the staff user acting as this user (the token's impersonator_id claim)
 
     @property
+    def is_customer_user(self):
+        """A user linked to a customer contact: confined to that customer whatever its roles hold."""
+        return self.customer_id is not None
+
+    @property
     def is_admin(self):
         return "admin" in self.permissions
 

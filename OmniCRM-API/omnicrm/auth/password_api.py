@@ -44,7 +44,7 @@ class ResetPassword(Resource):
         data = json_body()
         check = Checker(data)
         check.string("token", required=True, max_length=200)
-        check.string("new_password", required=True, max_length=1024)
+        check.secret("new_password", required=True)
         check.done()
         password_reset.reset_password(data["token"], data["new_password"], client_ip())
         return {"message": "The password has been reset successfully"}

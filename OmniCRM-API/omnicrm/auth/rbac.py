@@ -27,18 +27,6 @@ def pending_step(identity):
     return TWO_FACTOR_ENROLMENT if twofa.enrolment_required(identity.user) else None
 
 
-def _caller(fn):
-    """The authenticated identity for `fn`; 401 when anonymous, 403 while a step is pending that `fn` is not
-    marked as part of (`allowed_while`)."""
-    identity = authenticate()
-    if identity is None:
-        raise Unauthorized("Authentication required")
-    step = pending_step(identity)
-    if step and step not in getattr(fn, "allowed_steps", ()):
-        raise Forbidden(PENDING_STEP_MESSAGES[step], **{step: True})
-    return identity
-
-
 def allowed_while(*steps):
     """Endpoints that stay usable while a step is pending (change-password, 2FA enrolment, logout)."""
 
@@ -49,33 +37,51 @@ def allowed_while(*steps):
     return mark
 
 
-def requires(*permissions, own=None):
-    """Allow callers holding any of `permissions`; with `own`, also callers holding that "view own" permission,
-    limited to their own customer (handlers then call `ensure_customer_visible`)."""
+def requires(*permissions, own=None, self_care=False):
+    """Allow callers holding any of `permissions`; with `own`, also callers holding that "view own" permission.
+
+    Customer users (users linked to a customer contact) are always limited to their own customer, whichever
+    permission let them in: they reach only endpoints declared for them (`own=...`, or `self_care=True` when the
+    handler checks the customer itself), and those handlers call `ensure_customer_visible` / `customer_scope()`.
+    Any other endpoint refuses them even if an operator grants their role its permission."""
     wanted = tuple(canonical(p) for p in permissions)
     own = canonical(own) if own else None
     for name in (*wanted, *((own,) if own else ())):
         if name not in CATALOGUE:
             raise ValueError(f"unknown permission {name!r}: add it to omnicrm.auth.permissions")
+    open_to_customers = bool(own) or self_care
 
     def decorator(fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             identity = _caller(fn)
-            g.customer_scope = None
-            if not any(identity.has(p) for p in wanted):
-                if own and identity.has(own) and identity.customer_id is not None:
-                    g.customer_scope = identity.customer_id
-                else:
-                    raise Forbidden(f"Missing permission: {' or '.join(wanted)}",
-                                    required_permissions=list(wanted))
+            if identity.is_customer_user and not open_to_customers:
+                raise Forbidden("Not available to customer accounts")
+            allowed = any(identity.has(p) for p in wanted) or \
+                (own is not None and identity.is_customer_user and identity.has(own))
+            if not allowed:
+                raise Forbidden(f"Missing permission: {' or '.join(wanted)}", required_permissions=list(wanted))
             return fn(*args, **kwargs)
 
         wrapper.required_permissions = wanted
         wrapper.own_permission = own
+        wrapper.open_to_customers = open_to_customers
         return wrapper
 
     return decorator
+
+
+def _caller(fn):
+    """The authenticated identity for `fn` (401 without one), with its customer scope set for the handler; 403
+    while a step is pending that `fn` is not marked as part of (`allowed_while`)."""
+    identity = authenticate()
+    if identity is None:
+        raise Unauthorized("Authentication required")
+    step = pending_step(identity)
+    if step and step not in getattr(fn, "allowed_steps", ()):
+        raise Forbidden(PENDING_STEP_MESSAGES[step], **{step: True})
+    g.customer_scope = identity.customer_id if identity.is_customer_user else None
+    return identity
 
 
 def authenticated(fn):
@@ -84,7 +90,6 @@ def authenticated(fn):
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         _caller(fn)
-        g.customer_scope = None
         return fn(*args, **kwargs)
 
     wrapper.required_permissions = ()

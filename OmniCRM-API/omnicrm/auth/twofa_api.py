@@ -69,7 +69,7 @@ class Enable(Resource):
         user = _target_user(user_id)
         data = json_body()
         check = Checker(data)
-        check.string("password", required=True, max_length=1024)
+        check.secret("password", required=True)
         check.done()
         actor = g.identity.user
         if actor is None or not check_password(data["password"], actor.password):

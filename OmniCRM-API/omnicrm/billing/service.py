@@ -43,10 +43,10 @@ def create_transaction(data):
     check.string("description", max_length=5000)
     kind = check.string("transaction_type", choices=TRANSACTION_TYPES) or "debit"
     credit_type = check.string("credit_type", max_length=30)
-    retail = check.decimal("retail_cost", required=True)
+    retail = check.money("retail_cost", required=True, minimum=None)
     if retail is not None and retail < 0:
         check.error("retail_cost", "must not be negative (a credit is entered positive and stored negative)")
-    check.decimal("wholesale_cost", minimum=Decimal(0))
+    check.money("wholesale_cost")
     tax = check.decimal("tax_percentage", minimum=Decimal(0), maximum=Decimal(100))
     check.datetime("created")
     customer = db.session.get(Customer, customer_id) if customer_id else None

@@ -60,6 +60,13 @@ def _int_arg(args, name, default, minimum, maximum, errors):
     return value
 
 
+def _plain_filter_value(value):
+    """A value a column can be compared with: no nested lists/objects, no integer the database cannot bind."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return -(2**63) <= value < 2**63
+    return value is None or isinstance(value, (str, float, bool))
+
+
 def parse_list_params(args=None, default_per_page=20):
     """Read and validate the list parameters from the query string; 400 with field errors when wrong."""
     args = request.args if args is None else args
@@ -77,12 +84,15 @@ def parse_list_params(args=None, default_per_page=20):
     if raw_filters:
         try:
             filters = json.loads(raw_filters)
-        except ValueError:
+        except (ValueError, RecursionError):
             filters = None
         if not isinstance(filters, dict):
             errors["filters"] = "must be a JSON object mapping a field to a list of values"
         else:
             params.filters = {k: (v if isinstance(v, list) else [v]) for k, v in filters.items()}
+            for name, values in params.filters.items():
+                if not all(_plain_filter_value(v) for v in values):
+                    errors[f"filters.{name}"] = "values must be text, numbers (64-bit) or true/false"
     if errors:
         raise ValidationError("Invalid list parameters", errors=errors)
     return params

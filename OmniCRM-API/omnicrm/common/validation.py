@@ -8,6 +8,13 @@ from flask import request
 from omnicrm.errors import ValidationError
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Control characters other than tab/newline, and the bidi controls that make "evil\u202egnp.exe" show as
+# "evilexe.png" (Trojan Source): refused in every text field.
+FORBIDDEN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+INT_MAX = 2**31 - 1  # ids and counts are INT columns on MariaDB
+MONEY_PLACES = 2
+MONEY_LIMIT = Decimal(10) ** 10  # Money() is NUMERIC(14, 4): ten digits before the point
+EARLIEST, LATEST = datetime(1900, 1, 1), datetime(9999, 12, 31, 23, 59, 59)
 
 
 def json_body():
@@ -58,6 +65,8 @@ class Checker:
             self.error(name, "must be text")
             return None
         value = str(raw).strip()
+        if FORBIDDEN_TEXT.search(value):
+            self.error(name, "contains control or bidirectional-override characters")
         if max_length and len(value) > max_length:
             self.error(name, f"must be at most {max_length} characters")
         if choices and value not in choices:
@@ -65,6 +74,18 @@ class Checker:
         if pattern and not re.fullmatch(pattern, value):
             self.error(name, "has an invalid format")
         return self._accept(name, value)
+
+    def secret(self, name, required=False, max_length=1024):
+        """A password or token exactly as typed (not stripped); numbers and other JSON types are refused."""
+        raw, present = self._get(name, required)
+        if not present:
+            return None
+        if not isinstance(raw, str):
+            self.error(name, "must be text")
+            return None
+        if len(raw) > max_length:
+            self.error(name, f"must be at most {max_length} characters")
+        return self._accept(name, raw)
 
     def email(self, name, required=False):
         value = self.string(name, required=required)
@@ -97,15 +118,28 @@ class Checker:
             return None
         if minimum is not None and value < minimum:
             self.error(name, f"must be at least {minimum}")
-        if maximum is not None and value > maximum:
+        elif maximum is not None and value > maximum:
             self.error(name, f"must be at most {maximum}")
-        return self._accept(name, value)
+        else:
+            return self._accept(name, value)
+        return None  # out of range: callers must not look it up or store it
 
-    def integer(self, name, required=False, minimum=None, maximum=None):
+    def integer(self, name, required=False, minimum=None, maximum=INT_MAX):
         return self._number(name, required, minimum, maximum, int, "a whole number")
 
     def decimal(self, name, required=False, minimum=None, maximum=None):
         return self._number(name, required, minimum, maximum, _finite_decimal, "a number")
+
+    def money(self, name, required=False, minimum=Decimal(0)):
+        """An amount of money: finite, at most 2 decimals, within the Money() column (|x| < 10^10)."""
+        value = self._number(name, required, minimum, None, _finite_decimal, "an amount (e.g. 10.00)")
+        if value is None:
+            return None
+        if abs(value) >= MONEY_LIMIT:
+            self.error(name, f"must be less than {MONEY_LIMIT:,}")
+        elif value.as_tuple().exponent < -MONEY_PLACES:
+            self.error(name, f"must have at most {MONEY_PLACES} decimals")
+        return value
 
     def datetime(self, name, required=False, end_of_day=False):
         raw, present = self._get(name, required)
@@ -149,5 +183,10 @@ def parse_datetime(raw, end_of_day=False):
     else:
         return None
     if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        try:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        except OverflowError:
+            return None
+    if not EARLIEST <= value <= LATEST:  # MariaDB DATETIME starts at year 1000; nothing here predates 1900
+        return None
     return value

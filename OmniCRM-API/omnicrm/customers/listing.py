@@ -102,12 +102,10 @@ def list_customers(params):
             tags, counted = [str(v) for v in values], False
         elif name.startswith("attribute.") and len(name) > len("attribute."):
             stmt, counted = stmt.where(_attribute_filter(name[len("attribute."):], values)), False
-        elif name == "created_from":
-            bound = _date_bound(name, values, False, errors)
-            stmt, counted = stmt.where(Customer.created >= bound), False
-        elif name == "created_to":
-            bound = _date_bound(name, values, True, errors)
-            stmt, counted = stmt.where(Customer.created <= bound), False
+        elif name in ("created_from", "created_to"):
+            bound, counted = _date_bound(name, values, name == "created_to", errors), False
+            if bound is not None:  # else the error is reported below
+                stmt = stmt.where(Customer.created >= bound if name == "created_from" else Customer.created <= bound)
         else:
             errors[f"filters.{name}"] = ("unknown filter; allowed: customer_status, customer_account_type, "
                                          "customer_payment_type, customer_enabled, customer_id, tag, "

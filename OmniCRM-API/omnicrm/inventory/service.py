@@ -63,8 +63,8 @@ def _check_template(data, template=None):
     if "item" in data and not creating and not data.get("item"):
         check.error("item", "is required")
     check.string("icon", max_length=100)
-    check.decimal("wholesale_cost", required=creating, minimum=0)
-    check.decimal("retail_cost", required=creating, minimum=0)
+    check.money("wholesale_cost", required=creating)
+    check.money("retail_cost", required=creating)
     for name in ("wholesale_cost", "retail_cost"):
         if not creating and name in data and data[name] in (None, ""):
             check.error(name, "is required")
@@ -249,7 +249,7 @@ def check_item_fields(check, data, template, creating, labels=None, secret_field
         check.string("item_state", choices=ITEM_STATES, max_length=30)
     for name in ("wholesale_cost", "retail_cost"):
         if name in present:
-            check.decimal(name, minimum=0)
+            check.money(name)
     if "sold_date" in present:
         check.datetime("sold_date")
     if "latitude" in present:

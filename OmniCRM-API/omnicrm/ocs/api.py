@@ -86,7 +86,7 @@ class TopUp(Resource):
         data = json_body()
         check = Checker(data)
         check.reject_unknown(("amount", "product_id"))
-        amount = check.decimal("amount", minimum=0)
+        amount = check.money("amount")
         product_id = check.integer("product_id", minimum=1)
         if (amount is None) == (product_id is None):
             check.error("amount", "send either amount (monetary top-up) or product_id (add-on top-up)")

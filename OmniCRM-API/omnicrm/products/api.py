@@ -6,7 +6,7 @@ from sqlalchemy import or_, select
 from omnicrm import db
 from omnicrm.auth.rbac import requires
 from omnicrm.common.listing import list_parser, list_response, paginate, parse_list_params
-from omnicrm.common.validation import json_body
+from omnicrm.common.validation import INT_MAX, json_body
 from omnicrm.errors import Forbidden, NotFound, ValidationError
 from omnicrm.products import service as products
 from omnicrm.products.models import AUTO_RENEW_CHOICES, PRODUCT_CATEGORIES, Product
@@ -54,8 +54,7 @@ CUSTOMER_HIDDEN = ("comment", "wholesale_cost", "wholesale_setup_cost", "provisi
 
 
 def _is_customer_user():
-    identity = g.identity
-    return identity.customer_id is not None and not identity.is_admin
+    return g.identity.is_customer_user
 
 
 def _render(product):
@@ -82,9 +81,12 @@ def _int_arg(name):
     if raw in (None, ""):
         return None
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
-        raise ValidationError("Validation failed", errors={name: "must be a whole number"}) from None
+        value = None
+    if value is None or not 0 < value <= INT_MAX:
+        raise ValidationError("Validation failed", errors={name: "must be a whole number (an id)"})
+    return value
 
 
 def _selection_context():
@@ -121,7 +123,7 @@ def _selection_context():
 
 @ns.route("/")
 class Products(Resource):
-    @requires("view_product")
+    @requires("view_product", self_care=True)
     @ns.expect(list_parser)
     @ns.doc(params={
         "customer_id": "Offer for this customer: its account type and its services (relies_on_list) apply",
@@ -196,7 +198,7 @@ class Products(Resource):
 
 @ns.route("/paginated")
 class ProductManagement(Resource):
-    @requires("view_product")
+    @requires("view_product", self_care=True)
     @ns.expect(list_parser)
     def get(self):
         """Product Management list: every product, disabled and out-of-window ones included (staff only).
@@ -210,7 +212,7 @@ class ProductManagement(Resource):
 
 @ns.route("/product_id/<int:product_id>")
 class ProductById(Resource):
-    @requires("view_product")
+    @requires("view_product", self_care=True)
     @ns.response(200, "The product", product_model)
     def get(self, product_id):
         """The full product definition (read by the playbooks)."""

@@ -135,7 +135,7 @@ def check_product(data, product=None, check_play=True):
     check.string("icon", max_length=100)
     check.string("terms", max_length=None)
     for name in MONEY_FIELDS:
-        check.decimal(name, minimum=0)
+        check.money(name)
         if name in check.values and check.values[name] is None:
             check.values[name] = 0
     check.decimal("tax_percentage", minimum=0, maximum=100)

@@ -69,7 +69,7 @@ def _created(job):
 
 @ns.route("/")
 class ProvisionCollection(Resource):
-    @requires("create_provision")
+    @requires("create_provision", self_care=True)
     @ns.expect(order_model)
     @ns.response(200, "Job created and queued", created_model)
     @ns.response(400, "Invalid order: product, customer, inventory selections")
@@ -106,14 +106,13 @@ class ProvisionItem(Resource):
 
 @ns.route("/provision_id/<int:provision_id>/retry")
 class ProvisionRetry(Resource):
-    @requires("create_provision")
+    @requires("create_provision", self_care=True)
     @ns.response(200, "A new job repeating the failed one", created_model)
     @ns.response(409, "The job has not failed")
     def post(self, provision_id):
         """Retry a failed job: a new job with the same variables (the order is validated again)."""
         job = service.get_job(provision_id)
-        if g.identity.customer_id is not None and job.customer_id != g.identity.customer_id:
-            ensure_customer_visible(-1)
+        ensure_customer_visible(job.customer_id)
         return _created(service.retry_job(g.identity, job))
 
 

@@ -79,8 +79,8 @@ def send_welcome_email(customer_id, data):
     from omnicrm.errors import NotFound
     check = Checker(data)
     package = check.string("package_name", required=True)
-    monthly = check.decimal("monthly_cost")
-    setup = check.decimal("setup_cost")
+    monthly = check.money("monthly_cost")
+    setup = check.money("setup_cost")
     service_id = check.integer("service_id", minimum=1)
     check.done()
     customer = db.session.get(Customer, customer_id)

@@ -138,7 +138,7 @@ def _check_fields(check, allowed_types, creating):
     check.string("icon", max_length=100)
     check.string("promo_code", max_length=100)
     for name in ("retail_cost", "wholesale_cost"):
-        check.decimal(name, minimum=0, maximum=10**10)
+        check.money(name)
         if name in data and data[name] in (None, ""):
             check.values[name] = 0
     for name in ("service_billed", "service_taxable", "service_visible_to_customer",
