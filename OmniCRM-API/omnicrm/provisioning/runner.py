@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import ansible_runner
+import yaml
 from flask import current_app
 from flask_jwt_extended import create_access_token, decode_token
 from sqlalchemy import select, update
@@ -208,14 +209,45 @@ def likely_causes(output):
     return GENERIC_CAUSES
 
 
+class _UnsafeDumper(yaml.SafeDumper):
+    """Writes every string as `!unsafe`: Ansible then never templates a variable's value (a request's
+    "{{ lookup('pipe', ...) }}" stays text), while `{{ name }}` in the playbook still reads it."""
+
+
+def _plain_keys(dumper, mapping):
+    return yaml.MappingNode("tag:yaml.org,2002:map", [
+        (dumper.represent_scalar("tag:yaml.org,2002:str", str(key)), dumper.represent_data(value))
+        for key, value in mapping.items()])
+
+
+_UnsafeDumper.add_representer(str, lambda dumper, text: dumper.represent_scalar("!unsafe", text, style='"'))
+_UnsafeDumper.add_representer(dict, _plain_keys)
+
+
+def write_extravars(private_dir, variables):
+    """env/extravars (mode 0600) instead of `-e` on the command line, where `ps` would show the token."""
+    env_dir = os.path.join(private_dir, "env")
+    os.makedirs(env_dir, mode=0o700, exist_ok=True)
+    path = os.path.join(env_dir, "extravars")
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        yaml.dump(json.loads(json.dumps(variables, default=str)), handle, Dumper=_UnsafeDumper,
+                  allow_unicode=True, sort_keys=False)
+    return path
+
+
 def run_playbook(path, variables, recorder, timeout_seconds):
     """ansible-runner in a private directory removed afterwards (it holds the extravars, token included)."""
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        log.warning("provisioning playbook %s runs as root: run the API and workers as a service user "
+                    "(README, 'Command line')", Path(path).name)
     private_dir = tempfile.mkdtemp(prefix="omnicrm-provision-")
     try:
+        write_extravars(private_dir, variables)
         runner = ansible_runner.run(
             private_data_dir=private_dir, playbook=str(path),
             inventory=f"localhost ansible_connection=local ansible_python_interpreter={sys.executable}",
-            extravars=variables, event_handler=recorder, cancel_callback=recorder.heartbeat,
+            event_handler=recorder, cancel_callback=recorder.heartbeat,
             timeout=timeout_seconds, quiet=True,
             envvars={"PATH": VENV_BIN + os.pathsep + os.environ.get("PATH", ""), "ANSIBLE_NOCOLOR": "1",
                      "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_RETRY_FILES_ENABLED": "0",
