@@ -109,3 +109,93 @@ def test_api_keys_follow_their_own_declaration(reference, app):
     finally:
         del app.config["CRM"]["api_keys"]["k" * 32]
     assert refused.status_code == 400 and "API keys" in refused.get_json()["errors"]["note"]
+
+
+# ------------------------------------------------------------------ issue 12 finding 3: product rules, every caller
+
+def _rules_world(app, catalogue):
+    """The home customer's mobile service, an internet add-on, a mobile add-on needing product 'Fibre' (not held)."""
+    from omnicrm.services.models import Service
+    with app.app_context():
+        service = Service(customer_id=catalogue["home"], product_id=catalogue["product"], service_name="Mobile",
+                          service_type="mobile", service_uuid="Rules_1", service_status="Active")
+        fibre = Product(product_name="Fibre", product_slug="fibre", category="standalone", service_type="internet",
+                        provisioning_play="test_quick", enabled=True, customer_can_purchase=True)
+        db.session.add_all([service, fibre])
+        db.session.flush()
+        internet_addon = Product(product_name="Static IP", product_slug="static-ip", category="addon",
+                                 service_type="internet", provisioning_play="test_quick", enabled=True,
+                                 customer_can_purchase=True)
+        needs_fibre = Product(product_name="Mobile+Fibre promo", product_slug="mobile-fibre", category="addon",
+                              service_type="mobile", provisioning_play="test_quick", enabled=True,
+                              customer_can_purchase=True, relies_on_list=[fibre.product_id])
+        db.session.add_all([internet_addon, needs_fibre])
+        db.session.commit()
+        return {"service": service.service_id, "internet_addon": internet_addon.product_id,
+                "needs_fibre": needs_fibre.product_id}
+
+
+def _callers(app, make_user, catalogue):
+    with app.app_context():
+        contact = Contact(customer_id=catalogue["home"], contact_firstname="Jane", contact_email="j@example.com")
+        db.session.add(contact)
+        db.session.commit()
+        contact_id = contact.contact_id
+    key = "r" * 32
+    app.config["CRM"]["api_keys"][key] = {"roles": ["admin"], "ips": None, "description": "rules"}
+    return {"staff": make_user(permissions=["create_provision", "view_provision"]),
+            "customer": make_user(roles=["Customer"], contact_id=contact_id), "api_key": {"X-API-KEY": key}}
+
+
+def test_order_rules_hold_for_staff_api_keys_and_subscribers(app, client, make_user, catalogue, provisioning_config):
+    world = _rules_world(app, catalogue)
+    callers = _callers(app, make_user, catalogue)
+    try:
+        for caller, headers in callers.items():
+            wrong_type = client.put("/crm/provision/", headers=headers, json={
+                "product_id": world["internet_addon"], "customer_id": catalogue["home"],
+                "service_id": world["service"]})
+            assert wrong_type.status_code == 400, (caller, wrong_type.get_json())
+            assert wrong_type.get_json()["errors"]["service_id"].startswith("rule service_type:")
+            unmet = client.put("/crm/provision/", headers=headers, json={
+                "product_id": world["needs_fibre"], "customer_id": catalogue["home"], "service_id": world["service"]})
+            assert unmet.status_code == 400, (caller, unmet.get_json())
+            assert unmet.get_json()["errors"]["product_id"].startswith("rule relies_on_list:")
+        callback = client.post(f"/crm/provision/simple_provision_addon/service_id/{world['service']}/product_id/"
+                               f"{world['internet_addon']}", headers=callers["api_key"])
+        assert callback.status_code == 400 and "rule service_type" in callback.get_json()["errors"]["service_id"]
+    finally:
+        app.config["CRM"]["api_keys"].pop("r" * 32)
+    with app.app_context():
+        assert db.session.scalar(select(Provision.provision_id)) is None
+
+
+def test_jobs_on_a_service_that_is_not_active_are_refused_with_409(app, client, make_user, catalogue,
+                                                                    provisioning_config):
+    from omnicrm.services.models import Service
+    world = _rules_world(app, catalogue)
+    callers = _callers(app, make_user, catalogue)
+    with app.app_context():
+        mobile_addon = Product(product_name="Data", product_slug="data-1", category="addon", service_type="mobile",
+                               provisioning_play="test_quick", enabled=True, customer_can_purchase=True)
+        db.session.add(mobile_addon)
+        db.session.commit()
+        addon_id = mobile_addon.product_id
+    try:
+        for status in ("Suspended", "Inactive", "Deactivated", "Pending Cancellation"):
+            with app.app_context():
+                db.session.get(Service, world["service"]).service_status = status
+                db.session.commit()
+            for caller, headers in callers.items():
+                refused = client.put("/crm/provision/", headers=headers, json={
+                    "product_id": addon_id, "customer_id": catalogue["home"], "service_id": world["service"]})
+                assert refused.status_code == 409, (status, caller, refused.get_json())
+                assert refused.get_json()["message"] == (f"Service {world['service']} is {status}: provisioning "
+                                                         "runs only on an Active service")
+            renewal = client.post(f"/crm/provision/simple_provision_addon/service_id/{world['service']}/product_id/"
+                                  f"{addon_id}", headers=callers["api_key"])
+            assert renewal.status_code == 409
+    finally:
+        app.config["CRM"]["api_keys"].pop("r" * 32)
+    with app.app_context():
+        assert db.session.scalar(select(Provision.provision_id)) is None
