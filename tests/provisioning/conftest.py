@@ -67,7 +67,7 @@ def catalogue(app):
     with app.app_context():
         home = Customer(customer_name="Jane Home", customer_account_type="Individual")
         business = Customer(customer_name="Acme Business", customer_account_type="Business")
-        template = InventoryTemplate(item="SIM Card")
+        template = InventoryTemplate(item="SIM Card", allow_customer_dropdown=True)
         numbers = InventoryTemplate(item="Mobile Number")
         db.session.add_all([home, business, template, numbers])
         db.session.flush()

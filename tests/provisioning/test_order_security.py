@@ -11,6 +11,7 @@ from omnicrm.activity.models import ActivityLog
 from omnicrm.billing.models import Transaction
 from omnicrm.communications.models import Communication
 from omnicrm.customers.models import Contact
+from omnicrm.inventory.models import InventoryTemplate
 from omnicrm.products.models import Product
 from omnicrm.provisioning.models import Provision, ProvisionEvent
 from tests.provisioning.reference_helpers import reference  # noqa: F401 - fixture
@@ -66,6 +67,9 @@ def test_undeclared_overrides_are_refused_for_subscribers_and_staff(reference, m
             refused = put(ref, headers, **base, **{key: value})
             assert refused.status_code == 400, (key, refused.get_json())
             assert "override" in refused.get_json()["errors"][key]
+    not_offered = put(ref, customer, **base)  # SIM Cards are not in the subscribers' dropdown (demo template)
+    assert not_offered.status_code == 400
+    assert not_offered.get_json()["errors"]["SIM Card"] == "inventory of type 'SIM Card' is not offered to subscribers"
     chosen_play = put(ref, customer, **base, provisioning_play="play_simple_service")
     assert chosen_play.status_code == 400
     assert chosen_play.get_json()["errors"]["provisioning_play"] == "subscribers cannot choose the playbook"
@@ -81,13 +85,18 @@ def test_subscribers_never_override_prices_even_when_declared(reference, make_us
     customer = customer_headers(ref, make_user)
     refused = put(ref, customer, product_id=product_id, monthly_cost=0, data_gb=5000, **sim_items(ref))
     assert refused.status_code == 400
-    assert set(refused.get_json()["errors"]) == {"monthly_cost", "data_gb"}
+    errors = refused.get_json()["errors"]
+    assert "override" in errors["monthly_cost"] and "override" in errors["data_gb"]
 
 
 def test_declared_override_reaches_the_playbook_as_text_never_run(reference, make_user):
     ref = reference
     product_id = configure(ref, "Mobile-SIM", provisioning_play="play_simple_service", provisioning_json_vars=(
         json.dumps({"overridable": {"staff": ["package_name"], "customer": ["package_name"]}})))
+    with ref.app.app_context():
+        db.session.scalar(select(InventoryTemplate).where(InventoryTemplate.item == "SIM Card")) \
+            .allow_customer_dropdown = True
+        db.session.commit()
     customer = customer_headers(ref, make_user)
     for headers in (customer, ref.headers):
         response = put(ref, headers, product_id=product_id, package_name=PAYLOAD, **sim_items(ref))

@@ -28,7 +28,7 @@ from omnicrm.db import utcnow
 from omnicrm.provisioning import playbooks
 from omnicrm.provisioning.models import (STATUS_FAILED, STATUS_RUNNING, STATUS_SKIPPED, STATUS_SUCCESS,
                                          Provision, ProvisionEvent)
-from omnicrm.provisioning.redaction import Redactor, secret_values
+from omnicrm.provisioning.redaction import Redactor, inventory_secret_values, secret_values
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +146,7 @@ class EventRecorder:
         else:
             status = STATUS_SKIPPED if data.get("ignore_errors") else STATUS_FAILED
         res = {k: v for k, v in (data.get("res") or {}).items() if not str(k).startswith("_ansible")}
+        self.redactor.learn(res)
         result = {"task": data.get("task"), "action": data.get("task_action"), "host": data.get("host"),
                   "outcome": kind[len("runner_on_"):], "duration": data.get("duration"),
                   "ignore_errors": bool(data.get("ignore_errors")), "result": res}
@@ -259,6 +260,14 @@ def run_playbook(path, variables, recorder, timeout_seconds):
         shutil.rmtree(private_dir, ignore_errors=True)
 
 
+def _selected_inventory(job, variables):
+    if job.product is None:
+        return []
+    from omnicrm.provisioning.service import parse_name_list
+    return [variables[name] for name in parse_name_list(job.product.inventory_items_list)
+            if isinstance(variables.get(name), int)]
+
+
 def execute_job(provision_id):
     """Run a queued job to its end state (0 or 2). Safe to call twice: only a job at status 1 with no start runs."""
     claimed = db.session.execute(
@@ -276,7 +285,8 @@ def execute_job(provision_id):
     token, claims = mint_job_token(job, timeout_seconds)
     variables["access_token"] = token or ""
     variables["crm_config"] = crm_config_for_playbooks()
-    redactor = Redactor(secret_values(variables) | ({token} if token else set()))
+    redactor = Redactor(secret_values(variables) | ({token} if token else set())
+                        | inventory_secret_values(_selected_inventory(job, variables), job.customer_id, job.service_id))
     recorder = EventRecorder(provision_id, redactor)
     path = playbooks.playbook_path(job.provisioning_play)
     try:

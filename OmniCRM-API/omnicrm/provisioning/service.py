@@ -92,9 +92,9 @@ def _check_product(product, customer, identity, errors):
         errors["product_id"] = "this product cannot be purchased from self-care"
 
 
-def _select_inventory(product, data, errors):
+def _select_inventory(product, data, errors, subscriber):
     """{inventory type name: inventory_id} for every type the product requires; each item free and of that
-    type."""
+    type, and for a subscriber of a type offered to customers (the template's allow_customer_dropdown)."""
     selections = {}
     seen = {}
     for type_name in parse_name_list(product.inventory_items_list):
@@ -118,6 +118,8 @@ def _select_inventory(product, data, errors):
         elif item.customer_id is not None or item.service_id is not None \
                 or item.item_state not in FREE_STATES:
             errors[type_name] = f"inventory item {inventory_id} is not available (state {item.item_state})"
+        elif subscriber and not (item.template is not None and item.template.allow_customer_dropdown):
+            errors[type_name] = f"inventory of type {type_name!r} is not offered to subscribers"
         elif inventory_id in seen:
             errors[type_name] = f"inventory item {inventory_id} is already selected for {seen[inventory_id]!r}"
         else:
@@ -179,7 +181,7 @@ def create_job(identity, data, *, parent_provision_id=None, retry_of=None, dispa
     inventory_types = parse_name_list(product.inventory_items_list)
     overrides = orders.check_keys(data, identity, product_vars, inventory_types, SYSTEM_KEYS + FAULT_KEYS, errors)
     auto_renew = orders.auto_renew_choice(product, data.get("auto_renew"), errors)
-    selections = {} if deprovision else _select_inventory(product, data, errors)
+    selections = {} if deprovision else _select_inventory(product, data, errors, identity.customer_id is not None)
     if errors:
         raise ValidationError("Validation failed", errors=errors)
 
