@@ -98,7 +98,8 @@ def test_declared_override_reaches_the_playbook_as_text_never_run(reference, mak
             .allow_customer_dropdown = True
         db.session.commit()
     customer = customer_headers(ref, make_user)
-    for headers in (customer, ref.headers):
+    sales = make_user(permissions=["create_provision", "view_provision"])  # the job token, not the user, calls back
+    for headers in (customer, sales):
         response = put(ref, headers, product_id=product_id, package_name=PAYLOAD, **sim_items(ref))
         assert response.status_code == 200, response.get_json()
         job = ref.job(response.get_json()["provision_id"])

@@ -94,6 +94,9 @@ def _from_bearer(token):
     issued = datetime.fromtimestamp(data["iat"], timezone.utc).replace(tzinfo=None)
     if user.tokens_valid_after is not None and issued < user.tokens_valid_after.replace(microsecond=0):
         raise Unauthorized("Token has been revoked")
+    if data.get("provision_id") is not None:  # a provisioning job's token: its role and customer only
+        from omnicrm.provisioning.job_tokens import identity_for_job
+        return identity_for_job(data, user, expiry_of(data))
     identity = identity_for_user(user, jti=data["jti"], expires=expiry_of(data))
     if data.get("impersonator_id"):
         identity.label += f" (impersonated by user {data['impersonator_id']})"

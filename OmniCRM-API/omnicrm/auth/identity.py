@@ -20,6 +20,7 @@ class Identity:
     roles: list = field(default_factory=list)
     token_jti: str | None = None
     token_expires: object = None  # naive UTC expiry of the access token, for logout's revocation
+    job_scope: object = None  # provisioning job tokens: the job's customer and inventory (provisioning.job_tokens)
 
     @property
     def is_admin(self):

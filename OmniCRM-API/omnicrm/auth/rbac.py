@@ -6,6 +6,7 @@ from flask import g
 from omnicrm.auth.authenticate import authenticate
 from omnicrm.auth.permissions import CATALOGUE, canonical
 from omnicrm.errors import Forbidden, Unauthorized
+from omnicrm.provisioning.job_tokens import enforce as enforce_job_scope
 
 
 def requires(*permissions, own=None):
@@ -30,6 +31,7 @@ def requires(*permissions, own=None):
                 else:
                     raise Forbidden(f"Missing permission: {' or '.join(wanted)}",
                                     required_permissions=list(wanted))
+            enforce_job_scope(identity)
             return fn(*args, **kwargs)
 
         wrapper.required_permissions = wanted
@@ -44,9 +46,11 @@ def authenticated(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        if authenticate() is None:
+        identity = authenticate()
+        if identity is None:
             raise Unauthorized("Authentication required")
         g.customer_scope = None
+        enforce_job_scope(identity)
         return fn(*args, **kwargs)
 
     wrapper.required_permissions = ()

@@ -16,7 +16,6 @@ from pathlib import Path
 import ansible_runner
 import yaml
 from flask import current_app
-from flask_jwt_extended import create_access_token, decode_token
 from sqlalchemy import select, update
 
 from omnicrm import db
@@ -25,7 +24,7 @@ from omnicrm.auth.identity import first_admin_user
 from omnicrm.auth.models import User
 from omnicrm.auth.tokens import revoke
 from omnicrm.db import utcnow
-from omnicrm.provisioning import playbooks
+from omnicrm.provisioning import job_tokens, playbooks
 from omnicrm.provisioning.models import (STATUS_FAILED, STATUS_RUNNING, STATUS_SKIPPED, STATUS_SUCCESS,
                                          Provision, ProvisionEvent)
 from omnicrm.provisioning.redaction import Redactor, inventory_secret_values, secret_values
@@ -33,7 +32,6 @@ from omnicrm.provisioning.redaction import Redactor, inventory_secret_values, se
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 10
-TOKEN_GRACE_SECONDS = 300
 MAX_RESULT_CHARS = 200_000
 OUTPUT_TAIL_CHARS = 20_000
 VENV_BIN = str(Path(sys.executable).parent)
@@ -73,24 +71,21 @@ def crm_config_for_playbooks():
 
 
 def _token_subject(job):
-    """Staff act as themselves; automated callers (no user) and customer self-care orders act as the first
-    admin, because the playbook must create services, transactions and inventory assignments a customer
-    account may not write."""
+    """Who the job acts for in the activity log: the initiating user while active, else the first admin (API keys,
+    whitelisted systems). The token's permissions never come from this user (job_tokens)."""
     user = db.session.get(User, job.initiating_user) if job.initiating_user else None
-    if user is None or user.deleted or not user.active or user.contact_id is not None:
+    if user is None or user.deleted or not user.active:
         user = first_admin_user()
     return user
 
 
-def mint_job_token(job, timeout_seconds):
-    """A JWT valid for the longest this job can run, naming the job; revoked as soon as the job ends."""
+def mint_job_token(job, variables, timeout_seconds):
+    """A JWT with the Provisioning role for this job's customer, valid for the longest this job can run; revoked as
+    soon as the job ends."""
     user = _token_subject(job)
     if user is None:
         return None, None
-    token = create_access_token(identity=str(user.id),
-                                additional_claims={"type_of_user": "user", "provision_id": job.provision_id},
-                                expires_delta=timedelta(seconds=timeout_seconds + TOKEN_GRACE_SECONDS))
-    return token, decode_token(token)
+    return job_tokens.mint(job, user, _selected_inventory(job, variables), timeout_seconds)
 
 
 def revoke_job_token(claims):
@@ -282,7 +277,7 @@ def execute_job(provision_id):
     config = current_app.config["CRM"]["provisioning"]
     timeout_seconds = int(config["timeout_seconds"])
     variables = json.loads(job.provisioning_json_vars or "{}")
-    token, claims = mint_job_token(job, timeout_seconds)
+    token, claims = mint_job_token(job, variables, timeout_seconds)
     variables["access_token"] = token or ""
     variables["crm_config"] = crm_config_for_playbooks()
     redactor = Redactor(secret_values(variables) | ({token} if token else set())
