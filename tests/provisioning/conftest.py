@@ -1,5 +1,6 @@
 """Provisioning fixtures: test playbooks, a small catalogue, the live API server playbooks call back, and a
 guard that no job is left running into the next test."""
+import json
 import time
 from pathlib import Path
 
@@ -66,7 +67,7 @@ def catalogue(app):
     with app.app_context():
         home = Customer(customer_name="Jane Home", customer_account_type="Individual")
         business = Customer(customer_name="Acme Business", customer_account_type="Business")
-        template = InventoryTemplate(item="SIM Card")
+        template = InventoryTemplate(item="SIM Card", allow_customer_dropdown=True)
         numbers = InventoryTemplate(item="Mobile Number")
         db.session.add_all([home, business, template, numbers])
         db.session.flush()
@@ -77,10 +78,12 @@ def catalogue(app):
         db.session.add_all([*sims, number])
         product = Product(product_name="Mobile SIM Test", product_slug="mobile-sim-test", category="standalone",
                           service_type="mobile", provisioning_play="test_ok", residential=True, business=False,
-                          provisioning_json_vars='{"monthly_cost": 50, "data_gb": 100}',
+                          provisioning_json_vars=json.dumps({"monthly_cost": 50, "data_gb": 100, "overridable": [
+                              "monthly_cost", "custom_param", "admin_password", "token_file"]}),
                           inventory_items_list="['SIM Card']", enabled=True, customer_can_purchase=True)
         failing = Product(product_name="Failing Product", product_slug="failing", category="standalone",
-                          provisioning_play="test_fail", residential=True, business=True, enabled=True)
+                          provisioning_play="test_fail", residential=True, business=True, enabled=True,
+                          provisioning_json_vars='{"overridable": ["api_password"]}')
         db.session.add_all([product, failing])
         db.session.commit()
         return {"home": home.customer_id, "business": business.customer_id, "product": product.product_id,

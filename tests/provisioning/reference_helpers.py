@@ -99,9 +99,38 @@ def failed_events(job):
     return [e["event_name"] for e in job["provisioning_result_json"] if e["provisioning_status"] == 2]
 
 
+def known_secrets(app):
+    """Every secret value a job could know: the clear secret fields and management passwords of all inventory
+    (SIM Ki/OPc, CPE Wi-Fi PSK and the admin password a play generated and stored)."""
+    from omnicrm.provisioning.redaction import inventory_secret_values
+    with app.app_context():
+        ids = list(db.session.scalars(select(Inventory.inventory_id)))
+        return {s for s in inventory_secret_values(ids) if len(s) >= 6}
+
+
+def stored_texts(app):
+    """Everything provisioning wrote where people read it: task events, the jobs' variables, the outbox."""
+    from omnicrm.communications.models import Communication
+    from omnicrm.provisioning.models import ProvisionEvent
+    with app.app_context():
+        texts = [f"{e.event_name} {e.provisioning_result_json}" for e in db.session.scalars(select(ProvisionEvent))]
+        texts += [p.provisioning_json_vars or "" for p in db.session.scalars(select(Provision))]
+        texts += [json.dumps([c.subject, c.text_part, c.variables], default=str)
+                  for c in db.session.scalars(select(Communication))]
+    return "\n".join(texts)
+
+
+def assert_no_secret_stored(app, log_text):
+    """Issue 12 finding 1: no secret value in any stored event, variables, e-mail or log line."""
+    texts = stored_texts(app) + "\n" + log_text
+    leaked = sorted(s for s in known_secrets(app) if s in texts)
+    assert not leaked, f"secret values stored in clear: {leaked}"
+
+
 @pytest.fixture
-def reference(app, client, admin_headers, live_server, cgrates_sim):
-    """The reference plays against the simulator, with the demo catalogue and stock and a customer."""
+def reference(app, client, admin_headers, live_server, cgrates_sim, caplog):
+    """The reference plays against the simulator, with the demo catalogue and stock and a customer. Every test
+    using it ends with a scan of all stored events, mails and logs for every known secret value."""
     crm = app.config["CRM"]
     saved = dict(crm["provisioning"]), dict(crm["ocs"])
     crm["provisioning"].update(playbook_dir=str(PLAYS), timeout_seconds=120, workers=2,
@@ -120,7 +149,9 @@ def reference(app, client, admin_headers, live_server, cgrates_sim):
                             city="Sydney", state="NSW", latitude=-33.86, longitude=151.2))
         db.session.commit()
         customer_id = customer.customer_id
+    caplog.set_level("DEBUG")
     yield Reference(app, client, admin_headers, cgrates_sim, customer_id)
+    assert_no_secret_stored(app, caplog.text)
     crm["provisioning"].clear()
     crm["provisioning"].update(saved[0])
     crm["ocs"].clear()

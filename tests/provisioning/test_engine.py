@@ -54,7 +54,7 @@ def test_order_runs_playbook_task_by_task(app, client, make_user, catalogue, pro
     for secret in (token, "hunter2-secret", "00112233445566778899AABBCCDDEEFF", "FFEEDDCCBBAA99887766554433221100"):
         assert secret not in stored
         assert secret not in json.dumps(job)
-    assert "Bearer ***" in stored and "8944000000000000001" in stored
+    assert "password=*** header=***" in stored and "8944000000000000001" in stored
 
     # The job token worked during the run (first task) and is revoked now.
     assert client.get("/crm/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401

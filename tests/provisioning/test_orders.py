@@ -59,7 +59,7 @@ def test_permissions(app, client, make_user, catalogue, provisioning_config):
     assert job["initiating_user"] == customer.user_id and job["customer_id"] == catalogue["home"]
 
     # Customers see only their own jobs.
-    staff_job = client.put("/crm/provision/", json={**body, "customer_id": catalogue["business"],
+    staff_job = client.put("/crm/provision/", json={"customer_id": catalogue["business"],
                                                      "product_id": catalogue["failing"]},
                            headers=make_user(permissions=["create_provision"]))
     assert staff_job.status_code == 200, staff_job.get_json()

@@ -95,11 +95,13 @@ def _from_bearer(token, ip):
     user = db.session.get(User, int(data["sub"]))
     if user is None or user.deleted or not user.active:
         raise Unauthorized("User account is not active")
+    if data.get("provision_id") is not None:  # a provisioning job's token: its role and customer only, no login
+        from omnicrm.provisioning.job_tokens import identity_for_job
+        return identity_for_job(data, user, expiry_of(data))
     identity = identity_for_user(user, jti=data["jti"], expires=expiry_of(data))
-    if "provision_id" not in data:  # a provisioning job's token (provisioning.runner) belongs to no login
-        session = sessions.active(data.get("sid"), user.id)
-        sessions.touch(session, ip)
-        identity.session_id = session.id
+    session = sessions.active(data.get("sid"), user.id)
+    sessions.touch(session, ip)
+    identity.session_id = session.id
     identity.impersonator_id = data.get("impersonator_id")
     if identity.impersonator_id:
         identity.label += f" (impersonated by user {identity.impersonator_id})"

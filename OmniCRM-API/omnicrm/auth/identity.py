@@ -21,6 +21,7 @@ class Identity:
     token_jti: str | None = None
     token_expires: object = None  # naive UTC expiry of the access token, for logout's revocation
     session_id: int | None = None  # the login session (omnicrm.auth.sessions) a user's token belongs to
+    job_scope: object = None  # provisioning job tokens: the job's customer and inventory (provisioning.job_tokens)
     impersonator_id: int | None = None  # the staff user acting as this user (the token's impersonator_id claim)
 
     @property

@@ -89,6 +89,14 @@ DEFAULT_ROLES = {
     "Auditor": ("Read-only: every view permission, nothing else", _views()),
     "Customer": ("Self-care users: only their own customer's records",
                  [*_views(own=True), "view_product", "create_provision"]),
+    # Held only by provisioning job tokens, limited to the job's customer (omnicrm.provisioning.job_tokens): every
+    # CRM call of the reference plays, including the SIM secrets (Ki/OPc) the HSS needs.
+    "Provisioning": ("Provisioning job tokens: what the playbooks call, for the job's customer only",
+                     ["view_product", "view_customer", "view_customer_site", "view_customer_contact",
+                      "view_customer_service", "create_customer_service", "update_customer_service",
+                      "delete_customer_service", "view_inventory", "update_inventory", "view_inventory_secrets",
+                      "view_customer_transaction", "create_customer_transaction", "update_customer_transaction",
+                      "create_provision", "create_communication", "cgrates_api_access"]),
 }
 
 

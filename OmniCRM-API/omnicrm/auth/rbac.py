@@ -7,6 +7,7 @@ from omnicrm.auth import twofa
 from omnicrm.auth.authenticate import authenticate
 from omnicrm.auth.permissions import CATALOGUE, canonical
 from omnicrm.errors import Forbidden, Unauthorized
+from omnicrm.provisioning.job_tokens import enforce as enforce_job_scope
 
 
 PASSWORD_CHANGE = "password_change_required"
@@ -81,6 +82,7 @@ def _caller(fn):
     if step and step not in getattr(fn, "allowed_steps", ()):
         raise Forbidden(PENDING_STEP_MESSAGES[step], **{step: True})
     g.customer_scope = identity.customer_id if identity.is_customer_user else None
+    enforce_job_scope(identity)
     return identity
 
 

@@ -88,7 +88,7 @@ DEMO_PRODUCTS = [
      "terms": "30 day rolling contract. Modem remains property of the provider.",
      "comment": "Creates three services (internet, IPTV, VoIP) on one billing account"},
     {"product_slug": "fixed-wireless-50", "product_name": "Fixed Wireless 50/20", "category": "standalone",
-     "service_type": "fixed", "provisioning_play": "play_prov_cpe_mikrotik",
+     "service_type": "internet", "provisioning_play": "play_prov_cpe_mikrotik",
      "inventory_items_list": "[ 'WiFi Router CPE', 'IPv4 Address' ]", "retail_cost": "59.00",
      "wholesale_cost": "22.00", "retail_setup_cost": "99.00", "wholesale_setup_cost": "250.00",
      "contract_days": 30, "residential": True, "business": True, "enabled": True,

@@ -12,7 +12,7 @@ MASK = "***"
 SECRET_KEYS = {"ki", "k", "opc", "op", "pin", "pin1", "pin2", "puk", "puk1", "puk2", "authorization", "cookie",
                "set_cookie", "x_api_key", "access_token", "refresh_token", "token", "jwt", "otp"}
 SECRET_KEY_PARTS = ("password", "passwd", "passphrase", "secret", "api_key", "apikey", "private_key", "credential",
-                    "totp", "backup_code", "key_hash")
+                    "totp", "backup_code", "key_hash", "psk", "pre_shared_key")
 SECRET_KEY_SUFFIXES = ("_token", "_ki", "_opc", "_pin", "_puk")
 TOKEN_PATTERNS = (
     re.compile(r"(?i)\bbearer\s+[A-Za-z0-9\-_.~+/=]+"),
@@ -51,8 +51,18 @@ class Redactor:
     """Masks secrets in JSON-like data; `extra_secrets` are literal values to scrub from every string."""
 
     def __init__(self, extra_secrets=()):
-        self.secrets = sorted({s for s in extra_secrets if s and len(s) >= MIN_SECRET_LENGTH}, key=len,
-                              reverse=True)
+        self.secrets = []
+        self.add(extra_secrets)
+
+    def add(self, values):
+        """Scrub these literal values from now on (longest first, so a secret inside another is not half-done)."""
+        known = set(self.secrets) | {str(s) for s in values if s and len(str(s)) >= MIN_SECRET_LENGTH}
+        self.secrets = sorted(known, key=len, reverse=True)
+
+    def learn(self, node):
+        """Remember the values found under secret-named keys (a password a task generated, a PSK in set_fact),
+        so the same value is scrubbed wherever it shows up later: rendered configs, URLs, messages."""
+        self.add(secret_values(node))
 
     def text(self, value):
         for secret in self.secrets:
@@ -83,3 +93,29 @@ class Redactor:
 
 def redact(data, extra_secrets=()):
     return Redactor(extra_secrets).data(data)
+
+
+def inventory_secret_values(inventory_ids=(), customer_id=None, service_id=None):
+    """Clear values of the secret fields (template secret_fields such as Ki/OPc, management_password) of the
+    inventory a job can read: the items it was given and those of its customer and service."""
+    from sqlalchemy import or_, select
+
+    from omnicrm import db
+    from omnicrm.inventory import secrets
+    from omnicrm.inventory.models import Inventory
+    clauses = [Inventory.inventory_id.in_([i for i in inventory_ids if isinstance(i, int)])]
+    if customer_id is not None:
+        clauses.append(Inventory.customer_id == customer_id)
+    if service_id is not None:
+        clauses.append(Inventory.service_id == service_id)
+    found = set()
+    for item in db.session.scalars(select(Inventory).where(or_(*clauses))):
+        fields = set(item.template.secret_fields or []) if item.template is not None else set()
+        for name in fields | {"management_password"}:
+            try:
+                value = secrets.decrypt(getattr(item, name))
+            except RuntimeError:  # unreadable with this key: the job cannot read it either
+                continue
+            if value:
+                found.add(value)
+    return found

@@ -14,8 +14,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import ansible_runner
+import yaml
 from flask import current_app
-from flask_jwt_extended import create_access_token, decode_token
 from sqlalchemy import select, update
 
 from omnicrm import db
@@ -24,15 +24,14 @@ from omnicrm.auth.identity import first_admin_user
 from omnicrm.auth.models import User
 from omnicrm.auth.tokens import revoke
 from omnicrm.db import utcnow
-from omnicrm.provisioning import playbooks
+from omnicrm.provisioning import job_tokens, playbooks
 from omnicrm.provisioning.models import (STATUS_FAILED, STATUS_RUNNING, STATUS_SKIPPED, STATUS_SUCCESS,
                                          Provision, ProvisionEvent)
-from omnicrm.provisioning.redaction import Redactor, secret_values
+from omnicrm.provisioning.redaction import Redactor, inventory_secret_values, secret_values
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 10
-TOKEN_GRACE_SECONDS = 300
 MAX_RESULT_CHARS = 200_000
 OUTPUT_TAIL_CHARS = 20_000
 VENV_BIN = str(Path(sys.executable).parent)
@@ -72,24 +71,21 @@ def crm_config_for_playbooks():
 
 
 def _token_subject(job):
-    """Staff act as themselves; automated callers (no user) and customer self-care orders act as the first
-    admin, because the playbook must create services, transactions and inventory assignments a customer
-    account may not write."""
+    """Who the job acts for in the activity log: the initiating user while active, else the first admin (API keys,
+    whitelisted systems). The token's permissions never come from this user (job_tokens)."""
     user = db.session.get(User, job.initiating_user) if job.initiating_user else None
-    if user is None or user.deleted or not user.active or user.contact_id is not None:
+    if user is None or user.deleted or not user.active:
         user = first_admin_user()
     return user
 
 
-def mint_job_token(job, timeout_seconds):
-    """A JWT valid for the longest this job can run, naming the job; revoked as soon as the job ends."""
+def mint_job_token(job, variables, timeout_seconds):
+    """A JWT with the Provisioning role for this job's customer, valid for the longest this job can run; revoked as
+    soon as the job ends."""
     user = _token_subject(job)
     if user is None:
         return None, None
-    token = create_access_token(identity=str(user.id),
-                                additional_claims={"type_of_user": "user", "provision_id": job.provision_id},
-                                expires_delta=timedelta(seconds=timeout_seconds + TOKEN_GRACE_SECONDS))
-    return token, decode_token(token)
+    return job_tokens.mint(job, user, _selected_inventory(job, variables), timeout_seconds)
 
 
 def revoke_job_token(claims):
@@ -145,6 +141,7 @@ class EventRecorder:
         else:
             status = STATUS_SKIPPED if data.get("ignore_errors") else STATUS_FAILED
         res = {k: v for k, v in (data.get("res") or {}).items() if not str(k).startswith("_ansible")}
+        self.redactor.learn(res)
         result = {"task": data.get("task"), "action": data.get("task_action"), "host": data.get("host"),
                   "outcome": kind[len("runner_on_"):], "duration": data.get("duration"),
                   "ignore_errors": bool(data.get("ignore_errors")), "result": res}
@@ -208,14 +205,45 @@ def likely_causes(output):
     return GENERIC_CAUSES
 
 
+class _UnsafeDumper(yaml.SafeDumper):
+    """Writes every string as `!unsafe`: Ansible then never templates a variable's value (a request's
+    "{{ lookup('pipe', ...) }}" stays text), while `{{ name }}` in the playbook still reads it."""
+
+
+def _plain_keys(dumper, mapping):
+    return yaml.MappingNode("tag:yaml.org,2002:map", [
+        (dumper.represent_scalar("tag:yaml.org,2002:str", str(key)), dumper.represent_data(value))
+        for key, value in mapping.items()])
+
+
+_UnsafeDumper.add_representer(str, lambda dumper, text: dumper.represent_scalar("!unsafe", text, style='"'))
+_UnsafeDumper.add_representer(dict, _plain_keys)
+
+
+def write_extravars(private_dir, variables):
+    """env/extravars (mode 0600) instead of `-e` on the command line, where `ps` would show the token."""
+    env_dir = os.path.join(private_dir, "env")
+    os.makedirs(env_dir, mode=0o700, exist_ok=True)
+    path = os.path.join(env_dir, "extravars")
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        yaml.dump(json.loads(json.dumps(variables, default=str)), handle, Dumper=_UnsafeDumper,
+                  allow_unicode=True, sort_keys=False)
+    return path
+
+
 def run_playbook(path, variables, recorder, timeout_seconds):
     """ansible-runner in a private directory removed afterwards (it holds the extravars, token included)."""
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        log.warning("provisioning playbook %s runs as root: run the API and workers as a service user "
+                    "(README, 'Command line')", Path(path).name)
     private_dir = tempfile.mkdtemp(prefix="omnicrm-provision-")
     try:
+        write_extravars(private_dir, variables)
         runner = ansible_runner.run(
             private_data_dir=private_dir, playbook=str(path),
             inventory=f"localhost ansible_connection=local ansible_python_interpreter={sys.executable}",
-            extravars=variables, event_handler=recorder, cancel_callback=recorder.heartbeat,
+            event_handler=recorder, cancel_callback=recorder.heartbeat,
             timeout=timeout_seconds, quiet=True,
             envvars={"PATH": VENV_BIN + os.pathsep + os.environ.get("PATH", ""), "ANSIBLE_NOCOLOR": "1",
                      "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_RETRY_FILES_ENABLED": "0",
@@ -225,6 +253,14 @@ def run_playbook(path, variables, recorder, timeout_seconds):
         return runner.status, runner.rc, _read(runner.stdout), _read(runner.stderr)
     finally:
         shutil.rmtree(private_dir, ignore_errors=True)
+
+
+def _selected_inventory(job, variables):
+    if job.product is None:
+        return []
+    from omnicrm.provisioning.service import parse_name_list
+    return [variables[name] for name in parse_name_list(job.product.inventory_items_list)
+            if isinstance(variables.get(name), int)]
 
 
 def execute_job(provision_id):
@@ -241,10 +277,11 @@ def execute_job(provision_id):
     config = current_app.config["CRM"]["provisioning"]
     timeout_seconds = int(config["timeout_seconds"])
     variables = json.loads(job.provisioning_json_vars or "{}")
-    token, claims = mint_job_token(job, timeout_seconds)
+    token, claims = mint_job_token(job, variables, timeout_seconds)
     variables["access_token"] = token or ""
     variables["crm_config"] = crm_config_for_playbooks()
-    redactor = Redactor(secret_values(variables) | ({token} if token else set()))
+    redactor = Redactor(secret_values(variables) | ({token} if token else set())
+                        | inventory_secret_values(_selected_inventory(job, variables), job.customer_id, job.service_id))
     recorder = EventRecorder(provision_id, redactor)
     path = playbooks.playbook_path(job.provisioning_play)
     try:

@@ -17,14 +17,13 @@ from omnicrm.db import utcnow
 from omnicrm.errors import Conflict, Forbidden, ValidationError
 from omnicrm.inventory.models import FREE_STATES, Inventory
 from omnicrm.products.models import Product
-from omnicrm.provisioning import playbooks
+from omnicrm.provisioning import orders, playbooks
 from omnicrm.provisioning.models import STATUS_FAILED, STATUS_RUNNING, Provision
 from omnicrm.provisioning.redaction import redact, secret_values
 from omnicrm.services.models import Service
 
 # Set by the engine, never by the caller: a client-supplied value must not win (spec 04 §22 item 5).
 SYSTEM_KEYS = ("access_token", "refresh_token", "initiating_user", "crm_config", "provision_id")
-CONTROL_KEYS = ("product_id", "customer_id", "service_id", "provisioning_play")
 # Test hooks honoured by the reference playbooks (a named task fails after its effect, to prove the rollback).
 # Only staff who may both create and update provisioning jobs may send them; never customers or automated callers.
 FAULT_KEYS = ("fail_at_task",)
@@ -93,9 +92,9 @@ def _check_product(product, customer, identity, errors):
         errors["product_id"] = "this product cannot be purchased from self-care"
 
 
-def _select_inventory(product, data, errors):
+def _select_inventory(product, data, errors, subscriber):
     """{inventory type name: inventory_id} for every type the product requires; each item free and of that
-    type."""
+    type, and for a subscriber of a type offered to customers (the template's allow_customer_dropdown)."""
     selections = {}
     seen = {}
     for type_name in parse_name_list(product.inventory_items_list):
@@ -119,6 +118,8 @@ def _select_inventory(product, data, errors):
         elif item.customer_id is not None or item.service_id is not None \
                 or item.item_state not in FREE_STATES:
             errors[type_name] = f"inventory item {inventory_id} is not available (state {item.item_state})"
+        elif subscriber and not (item.template is not None and item.template.allow_customer_dropdown):
+            errors[type_name] = f"inventory of type {type_name!r} is not offered to subscribers"
         elif inventory_id in seen:
             errors[type_name] = f"inventory item {inventory_id} is already selected for {seen[inventory_id]!r}"
         else:
@@ -164,27 +165,30 @@ def create_job(identity, data, *, parent_provision_id=None, retry_of=None, dispa
         raise ValidationError("Validation failed", errors=errors)
     if customer.customer_status in ("Closed", "Archived"):
         errors["customer_id"] = f"customer is {customer.customer_status}"
-    if service is not None and service.customer_id != customer.customer_id:
-        errors["service_id"] = "this service belongs to another customer"
-    if product.category == "addon" and service is None:
-        errors["service_id"] = "an add-on is provisioned onto an existing service: give its service_id"
+    deprovision = data.get("action") == "deprovision"
+    if deprovision and service is None:
+        errors["service_id"] = "deprovisioning needs the service_id of the service to remove"
+    orders.check_service_rules(product, service, customer, deprovision, data, errors)
     play = play_override or product.provisioning_play
     if not play:
         errors["provisioning_play"] = "the product has no provisioning_play"
     elif not playbooks.valid_play_name(play):
         errors["provisioning_play"] = "must be a playbook name from Provisioners/plays (letters, digits, _ . -)"
-    deprovision = data.get("action") == "deprovision"
-    if deprovision and service is None:
-        errors["service_id"] = "deprovisioning needs the service_id of the service to remove"
     if not deprovision:  # removing a service consumes no stock and works for discontinued products too
         _check_product(product, customer, identity, errors)
+        orders.check_dependencies(product, customer, errors)
     product_vars = _product_vars(product)
-    selections = {} if deprovision else _select_inventory(product, data, errors)
+    inventory_types = parse_name_list(product.inventory_items_list)
+    overrides = orders.check_keys(data, identity, product_vars, inventory_types, SYSTEM_KEYS + FAULT_KEYS, errors)
+    auto_renew = orders.auto_renew_choice(product, data.get("auto_renew"), errors)
+    selections = {} if deprovision else _select_inventory(product, data, errors, identity.customer_id is not None)
     if errors:
         raise ValidationError("Validation failed", errors=errors)
 
-    overrides = {k: v for k, v in data.items() if k not in CONTROL_KEYS and k not in selections}
-    variables = {**product_vars, **overrides, **selections,
+    order = {k: data[k] for k in ("action", "service_uuid", *FAULT_KEYS) if data.get(k) not in (None, "")}
+    if auto_renew is not None:
+        order["auto_renew"] = auto_renew
+    variables = {**orders.playbook_variables(product_vars), **overrides, **order, **selections,
                  "customer_id": customer.customer_id, "product_id": product.product_id,
                  "initiating_user": identity.user_id}
     if service is not None:
@@ -225,7 +229,11 @@ def retry_job(identity, job):
         if job.provisioning_play in chains.parts_of(root):
             return chains.create_part(root, job.provisioning_play, retry_of=job.provision_id)
     stored = json.loads(job.provisioning_json_vars or "{}")
-    data = {k: v for k, v in stored.items() if k not in SYSTEM_KEYS}
+    repeatable = set(orders.ORDER_KEYS) | set(FAULT_KEYS)
+    if job.product is not None:  # the order's inventory and the overrides this caller may still make
+        repeatable |= set(parse_name_list(job.product.inventory_items_list))
+        repeatable |= orders.overridable_keys(_product_vars(job.product), orders.caller_type(identity))
+    data = {k: v for k, v in stored.items() if k in repeatable and k not in SYSTEM_KEYS}
     data["provisioning_play"] = job.provisioning_play
     return create_job(identity, data, retry_of=job.provision_id, parent_provision_id=job.parent_provision_id)
 

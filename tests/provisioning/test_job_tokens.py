@@ -1,0 +1,45 @@
+"""Issue 12 finding 2: a job's token carries the Provisioning role only, for the job's customer, and dies with the
+job (before, it acted as the first admin: every customer, every secret, user administration)."""
+from sqlalchemy import select
+
+from omnicrm import db
+from omnicrm.auth.identity import first_admin_user
+from omnicrm.auth.permissions import DEFAULT_ROLES
+from omnicrm.provisioning import job_tokens
+from omnicrm.provisioning.models import STATUS_RUNNING, Provision
+from omnicrm.services.models import Service
+
+
+def job_token(app, catalogue, inventory_ids):
+    with app.app_context():
+        job = Provision(customer_id=catalogue["home"], product_id=catalogue["product"], provisioning_play="test_ok",
+                        provisioning_status=STATUS_RUNNING)
+        db.session.add_all([job, Service(customer_id=catalogue["business"], service_name="Other", service_type="mobile",
+                                         service_uuid="Other_1")])
+        db.session.commit()
+        token, _claims = job_tokens.mint(job, first_admin_user(), inventory_ids, 60)
+        return {"Authorization": f"Bearer {token}"}
+
+
+def test_job_token_reaches_only_its_customer_and_role(app, client, admin_headers, catalogue):
+    headers = job_token(app, catalogue, [catalogue["sims"][0]])
+    assert client.get(f"/crm/customer/customer_id/{catalogue['home']}", headers=headers).status_code == 200
+    assert client.get(f"/crm/customer/customer_id/{catalogue['business']}", headers=headers).status_code == 404
+    assert client.get(f"/crm/inventory/inventory_id/{catalogue['sims'][0]}", headers=headers).status_code == 200
+    assert client.get(f"/crm/inventory/inventory_id/{catalogue['sims'][1]}", headers=headers).status_code == 404
+    grab = client.patch(f"/crm/inventory/inventory_id/{catalogue['sims'][1]}", headers=headers,
+                        json={"customer_id": catalogue["home"], "item_state": "Assigned"})
+    assert grab.status_code == 404
+    elsewhere = client.put("/crm/service/", headers=headers, json={
+        "customer_id": catalogue["business"], "service_name": "x", "service_uuid": "X_1", "service_type": "mobile"})
+    assert elsewhere.status_code == 404
+    with app.app_context():
+        other = db.session.scalar(select(Service.service_id).where(Service.service_uuid == "Other_1"))
+    assert client.get(f"/crm/service/service_id/{other}", headers=headers).status_code == 404
+    listed = client.get("/crm/service/", headers=headers).get_json()["data"]
+    assert all(s["customer_id"] == catalogue["home"] for s in listed)
+    for admin_only in (client.get("/crm/auth/users", headers=headers),
+                       client.post("/crm/product/", headers=headers, json={"product_name": "Free"})):
+        assert admin_only.status_code == 403
+    me = client.get("/crm/auth/me", headers=headers).get_json()
+    assert sorted(me["permissions"]) == sorted(DEFAULT_ROLES["Provisioning"][1])
