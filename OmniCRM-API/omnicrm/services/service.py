@@ -30,7 +30,7 @@ CREATE_FIELDS = (*EDITABLE_FIELDS, "customer_id", "product_id", "service_uuid", 
                  "bundled_parent")
 # Never shown to customer users: internal notes, operator cost and the playbooks' variables.
 STAFF_ONLY_FIELDS = ("service_notes", "wholesale_cost", "provisioning_play", "provisioning_json_vars",
-                     "deprovisioning_play", "deprovisioning_json_vars")
+                     "deprovisioning_play", "deprovisioning_json_vars", "paused_action_plans")
 EXPIRING_SOON = timedelta(days=7)
 BULK_ACTIONS = ("delete", "set_status")
 MAX_BULK_ITEMS = 500
@@ -318,11 +318,14 @@ def _apply_status(service, old_status, new_status, explicit):
 
 
 def delete_service(service):
-    """Delete a service for good (spec 05 §2.2): its auto-renewals stop in CGRateS first, its inventory returns
-    to stock, its transactions stay (unlinked), and the activity log keeps what it was."""
+    """Delete a service for good (spec 05 §2.2): it is deprovisioned in CGRateS first (auto-renewals removed,
+    account disabled and removed, scheduler reloaded, profiles removed; an unreachable OCS stops here with 503 and
+    the row stays), its inventory returns to stock, its transactions stay (unlinked), and the activity log keeps
+    what it was."""
     from omnicrm.inventory.models import Inventory
-    from omnicrm.ocs.service import stop_recurring_charges
-    removed_plans = stop_recurring_charges(service)
+    from omnicrm.ocs.service import deprovision_ocs
+    ocs_report = deprovision_ocs(service)
+    removed_plans = ocs_report["action_plans_removed"]
     before = activity.snapshot(service)
     released = db.session.execute(
         update(Inventory).where(Inventory.service_id == service.service_id)
@@ -335,11 +338,14 @@ def delete_service(service):
         description += f"; {released} inventory item(s) returned to stock"
     if removed_plans:
         description += f"; auto-renewals removed: {', '.join(removed_plans)}"
+    if ocs_report["account_removed"]:
+        description += f"; OCS account {service.service_uuid} disabled and removed"
     activity.record("service", service.service_id, "delete", description, customer_id=service.customer_id,
                     changes=activity.diff(before, {}))
     db.session.delete(service)
     db.session.flush()
-    return {"service_id": before["service_id"], "inventory_released": released, "action_plans_removed": removed_plans}
+    return {"service_id": before["service_id"], "inventory_released": released, "action_plans_removed": removed_plans,
+            "ocs": ocs_report}
 
 
 def bulk_operation(action, service_ids, service_status=None):
