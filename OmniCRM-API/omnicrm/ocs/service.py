@@ -296,7 +296,7 @@ class ProvisioningUnavailable(ApiError):
     status_code = 501
 
 
-def provision_addon(service, product_id, reason):
+def provision_addon(service, product_id, reason, note=None):
     """Re-run an add-on's provisioning on a service (Renew Now, add-on top-ups) as the calling identity; the
     engine validates the order, commits the job and runs it in the background."""
     engine = provisioning_engine()
@@ -306,7 +306,8 @@ def provision_addon(service, product_id, reason):
             "Nothing was changed.")
     activity.record("service", service.service_id, reason,
                     f"{reason.replace('_', ' ').capitalize()}: provisioning product {product_id} on service "
-                    f"{service.service_id}", customer_id=service.customer_id)
+                    f"{service.service_id}" + (f": {note}" if note else ""), customer_id=service.customer_id,
+                    changes={"reason": note, "by": _actor_label()} if note else None)
     job = engine(g.identity, {"service_id": service.service_id, "product_id": product_id})
     return {"provision_id": job.provision_id, "provisioning_status": job.provisioning_status,
             "service_id": service.service_id, "product_id": product_id, "message": "Provisioning job created"}
@@ -573,10 +574,14 @@ def topup_limits():
             Decimal(str(config.get("topup_max_amount", "500.00"))))
 
 
-def topup_monetary(service, amount):
-    """Add prepaid credit (spec 07 §6.7, 05 §10): the amount is charged to the customer's account as a
-    Transaction (card payments come with billing), credited in CGRateS as its own bucket, and the new balance
-    is returned at once. Either both happen or neither."""
+def _actor_label():
+    return g.identity.label if getattr(g, "identity", None) is not None else "system"
+
+
+def topup_monetary(service, amount, reason):
+    """Staff add prepaid credit (spec 07 §6.7, 05 §10): the amount is charged to the customer's account as a
+    Transaction naming who did it and why (card payments come with billing), credited in CGRateS as its own bucket,
+    and the new balance is returned at once. Either both happen or neither."""
     from omnicrm.billing.models import Transaction
     minimum, maximum = topup_limits()
     if amount.as_tuple().exponent < -2:
@@ -590,7 +595,8 @@ def topup_monetary(service, amount):
         raise Conflict(f"The OCS has no account {service.service_uuid}: provision the service first")
     transaction = Transaction(customer_id=service.customer_id, service_id=service.service_id,
                               title=f"Top-up - {service.service_name}"[:255],
-                              description=f"Prepaid credit {amount} added to {service.service_uuid}",
+                              description=f"Prepaid credit {amount} added to {service.service_uuid} by "
+                                          f"{_actor_label()}: {reason}",
                               transaction_type="debit", retail_cost=amount, wholesale_cost=Decimal(0))
     db.session.add(transaction)
     db.session.flush()
@@ -598,8 +604,9 @@ def topup_monetary(service, amount):
     client.add_balance(service.service_uuid, "*monetary", amount, balance_id=bucket_id, expiry=TOPUP_EXPIRY,
                        weight=TOPUP_WEIGHT)
     activity.record("service", service.service_id, "topup",
-                    f"Topped up service {service.service_id} with {amount} (transaction {transaction.transaction_id})",
-                    customer_id=service.customer_id)
+                    f"Topped up service {service.service_id} with {amount} (transaction {transaction.transaction_id}):"
+                    f" {reason}", customer_id=service.customer_id,
+                    changes={"amount": str(amount), "reason": reason, "by": _actor_label()})
     try:
         db.session.commit()
     except Exception:
@@ -612,7 +619,7 @@ def topup_monetary(service, amount):
             "balances": balances}
 
 
-def topup_addon(service, product_id):
+def topup_addon(service, product_id, reason):
     """An add-on top-up: the add-on's own provisioning charges, credits and records it (spec 06 §9)."""
     from omnicrm.products.models import Product
     product = db.session.get(Product, product_id)
@@ -627,7 +634,7 @@ def topup_addon(service, product_id):
         raise ValidationError("Validation failed", errors=errors)
     if service.service_status not in TOPUP_STATUSES:
         raise Conflict(f"Service {service.service_id} is {service.service_status}: it cannot be topped up")
-    return provision_addon(service, product_id, "topup")
+    return provision_addon(service, product_id, "topup", note=reason)
 
 
 # ---------------------------------------------------------------------------------------------- CGRateS settings

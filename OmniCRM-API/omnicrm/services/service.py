@@ -55,8 +55,11 @@ def get_service_by_uuid(service_uuid):
 
 
 def visible_to_caller(service):
+    """Customer users see their own services that are shown to customers and not ended (spec 06 §11.2 step 5: a
+    deprovisioned service leaves self-care but stays in the CRM for history)."""
     scope = customer_scope()
-    return scope is None or (service.customer_id == scope and service.service_visible_to_customer)
+    return scope is None or (service.customer_id == scope and service.service_visible_to_customer
+                             and service.service_status not in ENDED_STATUSES)
 
 
 def usage_visible_to_caller(service):
@@ -95,7 +98,7 @@ LIST_SORTABLE = {
     "service_id": Service.service_id, "service_name": Service.service_name, "customer_name": Customer.customer_name,
     "service_type": Service.service_type, "service_active_date": Service.service_active_date,
     "service_deactivate_date": Service.service_deactivate_date, "retail_cost": Service.retail_cost,
-    "created": Service.created,
+    "created": Service.created, "service_status": Service.service_status,
 }
 LIST_FILTERS = {
     "service_status": Service.service_status, "service_type": Service.service_type,
@@ -117,7 +120,8 @@ def list_services(params):
     stmt = select(Service).join(Customer, Customer.customer_id == Service.customer_id)
     scope = customer_scope()
     if scope is not None:
-        stmt = stmt.where(Service.customer_id == scope, Service.service_visible_to_customer.is_(True))
+        stmt = stmt.where(Service.customer_id == scope, Service.service_visible_to_customer.is_(True),
+                          Service.service_status.not_in(ENDED_STATUSES))
     return paginate(stmt, params, sortable=LIST_SORTABLE, default_sort="service_id", serialize=service_to_dict,
                     filterable=LIST_FILTERS, search_clause=_search)
 
