@@ -22,17 +22,17 @@ def _sms(ocs, uuid):
     return sum(b["Value"] for b in ((account or {}).get("BalanceMap") or {}).get("*sms", []))
 
 
-def make_renewing_service(app, client, headers, ocs, uuid, customer_id=None):
+def make_renewing_service(app, client, headers, ocs, uuid, customer_id=None, product_id=7):
     """A service whose OCS account renews monthly (a *topup standing in for the renewal charge), with an attribute
     profile, created at the clock's current time."""
     customer_id = customer_id or make_customer(app, f"Customer {uuid}")[0]
     service = create_service(client, headers, customer_id, service_uuid=uuid)
-    plan_id = f"ActionPlan_Monthly_{uuid}_7"
+    plan_id = f"ActionPlan_Monthly_{uuid}_{product_id}"
     ocs.ok("ApierV2.SetAccount", {**TENANT, "Account": uuid})
-    ocs.ok("ApierV1.SetActions", {"ActionsId": f"Action_AutoTopup_{uuid}_7", "Overwrite": True, "Actions": [
+    ocs.ok("ApierV1.SetActions", {"ActionsId": f"Action_AutoTopup_{uuid}_{product_id}", "Overwrite": True, "Actions": [
         {"Identifier": "*topup", "BalanceType": "*sms", "BalanceId": "SMS_RENEWAL", "Units": 100}]})
     ocs.ok("ApierV1.SetActionPlan", {"Id": plan_id, "Overwrite": True, "ReloadScheduler": True, "ActionPlan": [
-        {"ActionsId": f"Action_AutoTopup_{uuid}_7", "Time": "*monthly", "Weight": 10}]})
+        {"ActionsId": f"Action_AutoTopup_{uuid}_{product_id}", "Time": "*monthly", "Weight": 10}]})
     ocs.ok("ApierV2.SetAccount", {**TENANT, "Account": uuid, "ActionPlanIDs": [plan_id], "ReloadScheduler": True})
     ocs.ok("APIerSv1.SetAttributeProfile", {**TENANT, "ID": f"ATTR_ACCOUNT_{uuid}", "Contexts": ["*any"],
                                             "FilterIDs": [f"*string:~*req.Account:{uuid}"], "Attributes": [

@@ -19,8 +19,8 @@ from omnicrm.common.validation import Checker
 from omnicrm.customers.models import Customer, Site
 from omnicrm.db import utcnow
 from omnicrm.errors import ApiError, Conflict, NotFound, ValidationError
-from omnicrm.services.models import (EDITABLE_FIELDS, ENDED_STATUSES, READ_ONLY_FIELDS, SERVICE_STATUSES,
-                                     Service)
+from omnicrm.services.models import (EDITABLE_FIELDS, ENDED_STATUSES, PENDING_CANCELLATION, READ_ONLY_FIELDS,
+                                     SERVICE_STATUSES, Service)
 
 log = logging.getLogger(__name__)
 
@@ -319,6 +319,11 @@ def _apply_status(service, old_status, new_status, explicit):
         service.service_active_date = now
     if new_status in ENDED_STATUSES and "service_deactivate_date" not in explicit:
         service.service_deactivate_date = now
+    if new_status == PENDING_CANCELLATION:
+        from omnicrm.services.lifecycle import grace_period_end
+        service.grace_period_end = grace_period_end(now)
+    else:  # paid within the grace period (back to Active) or ended: no deadline left
+        service.grace_period_end = None
 
 
 def delete_service(service):
