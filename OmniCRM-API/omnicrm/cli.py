@@ -101,6 +101,15 @@ def rotate_encryption_key_command():
     click.echo(f"2FA data of {count} user(s) re-encrypted under the configured encryption key")
 
 
+@main.command("lifecycle")
+@with_appcontext
+def lifecycle_command():
+    """Deprovision services whose grace period is over and free numbers whose quarantine is over (cron-able; the
+    embedded server and workers also run it every minute)."""
+    from omnicrm.services.lifecycle import run_scheduled
+    click.echo(run_scheduled())
+
+
 @main.command("show-config")
 @with_appcontext
 def show_config_command():

@@ -37,7 +37,8 @@ def test_create_and_read_customer_with_contacts_sites_tags_attributes(app, clien
         [("external_crm_id", "SF-12345")]
     log = activity_entries(app, cid)
     assert [(e["entity_type"], e["action"]) for e in log] == [
-        ("customer", "create"), ("contact", "create"), ("site", "create"), ("tag", "create"),
+        ("customer", "create"), ("contact", "create"), ("site", "create"), ("customer", "welcome_email"),
+        ("tag", "create"),
         ("attribute", "create")]
     assert all(e["actor"] == "user:admin@example.com" and e["user_id"] for e in log)
 

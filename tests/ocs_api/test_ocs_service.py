@@ -26,6 +26,15 @@ def mobile(app, client, admin_headers, ocs):
     return {"customer_id": customer_id, "contact_id": contact_id, "service_id": service["service_id"]}
 
 
+def credit(amount):
+    """A staff top-up body: staff say why they credit a service (issue #13.4)."""
+    return {"amount": amount, "reason": "Goodwill credit"}
+
+
+def addon_topup(product_id):
+    return {"product_id": product_id, "reason": "Goodwill credit"}
+
+
 def add_balance(ocs, balance_type, value, **balance):
     ocs.ok("ApierV1.AddBalance", {"Tenant": "cgrates.org", "Account": UUID, "BalanceType": balance_type,
                                   "Balance": {"Value": value, **balance}})
@@ -96,7 +105,7 @@ def test_ocs_down_still_loads_the_service(app, client, admin_headers, mobile, mo
     assert body.status_code == 200
     assert body.get_json()["cgrates"] is None and "unreachable" in body.get_json()["ocs_error"]
     assert client.get(f"/crm/service/{sid}/usage", headers=admin_headers).status_code == 503
-    response = client.post(f"/crm/oam/topup/service_id/{sid}", json={"amount": "10"}, headers=admin_headers)
+    response = client.post(f"/crm/oam/topup/service_id/{sid}", json=credit("10"), headers=admin_headers)
     assert response.status_code == 503
     response = client.patch(f"/crm/service/{sid}", json={"service_status": "Suspended"}, headers=admin_headers)
     assert response.status_code == 503
@@ -113,7 +122,7 @@ def test_ocs_error_paths(app, client, admin_headers, mobile, ocs):
     body = client.get(f"/crm/service/{sid}", headers=admin_headers).get_json()
     assert body["cgrates"] is None and "disk full" in body["ocs_error"]
     ocs.control("FailNext", Method="APIerSv1.AddBalance", Error="SERVER_ERROR: disk full")
-    response = client.post(f"/crm/oam/topup/service_id/{sid}", json={"amount": "10"}, headers=admin_headers)
+    response = client.post(f"/crm/oam/topup/service_id/{sid}", json=credit("10"), headers=admin_headers)
     assert response.status_code == 502 and "disk full" in response.get_json()["message"]
     with app.app_context():
         assert db.session.scalars(select(Transaction)).all() == []
@@ -226,7 +235,7 @@ def test_delete_stops_the_auto_renewals(client, admin_headers, mobile, ocs):
 def test_monetary_topup_end_to_end(app, client, admin_headers, mobile, ocs, make_user):
     sid = mobile["service_id"]
     add_balance(ocs, "*monetary", 2.5, ID="PREPAID_CREDIT", Weight=5)
-    response = client.post(f"/crm/oam/topup/service_id/{sid}", json={"amount": "20.00"}, headers=admin_headers)
+    response = client.post(f"/crm/oam/topup/service_id/{sid}", json=credit("20.00"), headers=admin_headers)
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert body["MONETARY"]["remaining"] == "22.50"  # visible at once
@@ -241,19 +250,29 @@ def test_monetary_topup_end_to_end(app, client, admin_headers, mobile, ocs, make
         "remaining"] == "22.50"
 
     for amount in ("0.50", "100000", "1.234", "abc"):
-        response = client.post(f"/crm/oam/topup/service_id/{sid}", json={"amount": amount}, headers=admin_headers)
+        response = client.post(f"/crm/oam/topup/service_id/{sid}", json=credit(amount), headers=admin_headers)
         assert response.status_code == 400, amount
     assert client.post(f"/crm/oam/topup/service_id/{sid}", json={}, headers=admin_headers).status_code == 400
+    for reason in (None, "", "  x "):  # staff say why they credit a service
+        body = {"amount": "5"} if reason is None else {"amount": "5", "reason": reason}
+        response = client.post(f"/crm/oam/topup/service_id/{sid}", json=body, headers=admin_headers)
+        assert response.status_code == 400 and "reason" in response.get_json()["errors"], reason
 
-    me = make_user(permissions=["view_own_customer_service"], contact_id=mobile["contact_id"])
-    assert client.post(f"/crm/oam/topup/service_id/{sid}", json={"amount": "5"}, headers=me).status_code == 200
-    other_customer, _ = make_customer(app, "Other")
-    theirs = create_service(client, admin_headers, other_customer)["service_id"]
-    assert client.post(f"/crm/oam/topup/service_id/{theirs}", json={"amount": "5"}, headers=me).status_code == 404
+    # Issue #13.4: a customer user (even one holding the transaction permission) gets no free credit.
+    me = make_user(permissions=["view_own_customer_service", "create_customer_transaction"],
+                   contact_id=mobile["contact_id"])
+    for body in ({"amount": "5", "reason": "Goodwill credit"}, {"product_id": 1, "reason": "Goodwill credit"}):
+        response = client.post(f"/crm/oam/topup/service_id/{sid}", json=body, headers=me)
+        assert response.status_code == 403, response.get_json()
     support = make_user(permissions=["view_customer_service", "update_customer_service"])
-    assert client.post(f"/crm/oam/topup/service_id/{sid}", json={"amount": "5"}, headers=support).status_code == 403
+    assert client.post(f"/crm/oam/topup/service_id/{sid}", json=credit("5"), headers=support).status_code == 403
     with app.app_context():
-        assert len(db.session.scalars(select(Transaction)).all()) == 2
+        [row] = db.session.scalars(select(Transaction)).all()
+        assert row.description.endswith("by user:admin@example.com: Goodwill credit")
+        entry = db.session.scalars(select(ActivityLog).where(ActivityLog.action == "topup")).one()
+        assert entry.actor == "user:admin@example.com" and json.loads(entry.changes)["reason"] == "Goodwill credit"
+    assert sum(b["Value"] for b in ocs.ok("ApierV2.GetAccount", {"Tenant": "cgrates.org", "Account": UUID})[
+        "BalanceMap"]["*monetary"]) == 22.5  # the refused customer top-ups added nothing
 
 
 def test_addon_topup_goes_through_provisioning(app, client, admin_headers, mobile, monkeypatch):
@@ -266,10 +285,10 @@ def test_addon_topup_goes_through_provisioning(app, client, admin_headers, mobil
         db.session.get(Product, internet_addon).service_type = "internet"
         db.session.commit()
     sid = mobile["service_id"]
-    response = client.post(f"/crm/oam/topup/service_id/{sid}", json={"product_id": addon}, headers=admin_headers)
+    response = client.post(f"/crm/oam/topup/service_id/{sid}", json=addon_topup(addon), headers=admin_headers)
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["provision_id"]
-    response = client.post(f"/crm/oam/topup/service_id/{sid}", json={"product_id": internet_addon},
+    response = client.post(f"/crm/oam/topup/service_id/{sid}", json=addon_topup(internet_addon),
                            headers=admin_headers)
     assert response.status_code == 400 and "product_id" in response.get_json()["errors"]
 
@@ -280,7 +299,7 @@ def test_concurrent_topups_end_with_the_exact_sum(app, admin_headers, mobile, oc
     statuses = []
 
     def top_up(amount):
-        response = app.test_client().post(f"/crm/oam/topup/service_id/{sid}", json={"amount": amount},
+        response = app.test_client().post(f"/crm/oam/topup/service_id/{sid}", json=credit(amount),
                                           headers=admin_headers)
         statuses.append(response.status_code)
 

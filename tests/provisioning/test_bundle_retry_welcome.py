@@ -50,8 +50,10 @@ def test_welcome_email_endpoint_records_the_template_email(reference, make_user)
     assert sent.get_json()["sent"] is True and sent.get_json()["status"] == "recorded"
     [(key, to, status, variables)] = welcome_emails(app, ref.customer_id)
     assert (key, to, status) == (WELCOME, "jane@example.com", "recorded")
-    assert variables["package_name"] == "Seniors Bundle" and variables["customer_name"] == "Jane Home"
-    assert variables["first_name"] == "Jane"
+    assert variables == {"customer_name": "Jane Home", "email": "jane@example.com",  # spec 06 §13.3
+                         "company_name": "YourCompany Support", "login_url": variables["login_url"],
+                         "support_url": "mailto:support@yourcompany.com"}
+    assert variables["login_url"].endswith("/login")
 
     with app.app_context():
         db.session.query(Contact).filter_by(customer_id=ref.customer_id).update({"contact_email": None})
@@ -86,7 +88,7 @@ def test_seniors_bundle_with_a_failed_part_retried_on_the_same_bundle(reference)
     assert ref.item(modem)["service_id"] == internet["service_id"] and ref.item(modem)["item_state"] == "Assigned"
     assert ref.accounts() == [internet["service_uuid"]]
     [(key, to, _, variables)] = welcome_emails(app, ref.customer_id)
-    assert (key, to, variables["package_name"]) == (WELCOME, "jane@example.com", "Seniors Bundle")
+    assert (key, to, variables["customer_name"]) == (WELCOME, "jane@example.com", "Jane Home")
 
     retried = ref.client.post(f"/crm/provision/provision_id/{voip_job['provision_id']}/retry", headers=ref.headers)
     assert retried.status_code == 200, retried.get_json()

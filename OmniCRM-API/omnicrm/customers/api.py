@@ -92,8 +92,10 @@ class CustomerCollection(Resource):
     @customer_ns.response(201, "Created", customer_detail_model)
     @customer_ns.response(400, "Validation failed (errors name the fields)")
     def put(self):
-        """Create a customer (optionally with contacts and sites, all or nothing)."""
+        """Create a customer (optionally with contacts and sites, all or nothing); its contacts with an e-mail address
+        get the Customer Welcome e-mail (spec 06 §13.3)."""
         customer = service.create_customer(json_body())
+        service.send_welcome_email(customer)
         return service.customer_to_dict(customer, detail=True), 201
 
     @requires("view_customer", own="view_own_customer")

@@ -219,6 +219,39 @@ def create_customer(data):
     return customer
 
 
+def welcome_variables(customer, contact):
+    """The Customer Welcome variables of spec 06 §13.3: customer_name (the contact's full name, else the
+    customer's), email, company_name (the operator: the template's sender name), login_url (self-care), support_url."""
+    from omnicrm.communications.service import template_block
+    block = template_block("api_crmCommunicationCustomerWelcome")
+    full_name = " ".join(p for p in (contact.contact_firstname, contact.contact_lastname) if p)
+    base_url = current_app.config["CRM"]["crm"]["base_url"]
+    return {"customer_name": full_name or customer.customer_name, "email": contact.contact_email,
+            "company_name": block["from_name"], "login_url": f"{base_url}/login",
+            "support_url": f"mailto:{block['from_email']}"}
+
+
+def send_welcome_email(customer):
+    """The Customer Welcome e-mail (spec 06 §13.3) to each contact with an address, each with its own variables;
+    a mail failure is recorded in the outbox and never undoes the customer. Returns the Communication rows."""
+    from omnicrm.communications.service import send_template_email
+    contacts = db.session.scalars(select(Contact).where(Contact.customer_id == customer.customer_id,
+                                                        Contact.contact_email.isnot(None))
+                                  .order_by(Contact.contact_id)).all()
+    rows = []
+    for contact in contacts:
+        variables = welcome_variables(customer, contact)
+        rows.append(send_template_email("api_crmCommunicationCustomerWelcome",
+                                        {"email": contact.contact_email, "name": variables["customer_name"]},
+                                        variables, customer_id=customer.customer_id, raise_errors=False))
+    if rows:
+        activity.record("customer", customer.customer_id, "welcome_email",
+                        f"Welcome e-mail {', '.join(sorted({r.status for r in rows}))} to "
+                        f"{', '.join(c.contact_email for c in contacts)}", customer_id=customer.customer_id)
+    db.session.commit()
+    return rows
+
+
 def update_customer(customer_id, data):
     """Change a customer's fields; a `customer_status` in the body goes through the status rules."""
     customer = get_customer(customer_id, writable=True)

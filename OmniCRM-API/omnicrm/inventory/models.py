@@ -10,7 +10,9 @@ LABEL_FIELDS = tuple(f"{name}_label" for name in ITEMTEXT_FIELDS)
 
 # The one English state set (docs/decisions.md, products and inventory); Spanish and other spellings are rejected.
 ITEM_STATES = ("New", "In Transit", "In Stock", "Assigned", "In Use", "Used", "Internal Use", "Damaged",
-               "Out of Service", "Decommissioned", "Lost", "Stolen")
+               "Out of Service", "Decommissioned", "Lost", "Stolen", "Quarantined")
+# A released phone number waits out the porting period before it can be sold again (spec 06 §12).
+QUARANTINED = "Quarantined"
 # Only these may be picked in the inventory selector and assigned to a customer/service.
 FREE_STATES = ("New", "In Stock")
 # States that mean "held by a customer or service": they need a customer_id or service_id.
@@ -50,6 +52,8 @@ class Inventory(PostalAddress, Base):
                                                    index=True)
     item_location: Mapped[str | None] = mapped_column(String(255), index=True)
     item_state: Mapped[str] = mapped_column(String(30), default="New", index=True)
+    # Until when a Quarantined item (a released number) stays out of stock; then the quarantine job frees it.
+    quarantine_until = mapped_column(UTCDateTime, index=True)
     itemtext1: Mapped[str] = mapped_column(String(255), index=True)  # the primary identifier (ICCID, MSISDN, MAC)
     wholesale_cost = mapped_column(Money(), default=0)
     retail_cost = mapped_column(Money(), default=0)

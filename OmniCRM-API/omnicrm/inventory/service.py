@@ -3,7 +3,9 @@
 Functions for other domains: `assign_item`, `release_item`, `free_items`, `item_to_dict`.
 """
 import re
+from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import and_, func, or_, select, update
 
 from omnicrm import db
@@ -13,7 +15,7 @@ from omnicrm.common.validation import Checker
 from omnicrm.db import utcnow
 from omnicrm.errors import Conflict, NotFound, ValidationError
 from omnicrm.inventory import secrets
-from omnicrm.inventory.models import (FREE_STATES, HELD_STATES, ITEM_STATES, ITEMTEXT_FIELDS, LABEL_FIELDS,
+from omnicrm.inventory.models import (FREE_STATES, HELD_STATES, ITEM_STATES, QUARANTINED, ITEMTEXT_FIELDS, LABEL_FIELDS,
                                       Inventory, InventoryTemplate)
 
 ADDRESS_FIELDS = ("address_line_1", "address_line_2", "city", "state", "zip_code", "country",
@@ -445,6 +447,55 @@ def release_item(inventory_id, item_state="In Stock"):
     """Return an item to stock (or to `item_state`, e.g. "Used" after deprovisioning). The caller commits."""
     item = get_item(inventory_id)
     return update_item(item, {"customer_id": None, "service_id": None, "item_state": item_state})
+
+
+# What deprovisioning does with each kind of item (spec 06 §12 "inventory reuse after deprovisioning"): numbers
+# wait out the porting period, SIMs (their HSS subscriber removed first) go back to stock, other equipment is "Used"
+# until it is tested and refurbished.
+NUMBER_ITEMS = ("Mobile Number", "Phone Number", "DID", "Number")
+SIM_ITEMS = ("SIM Card", "eSIM")
+DEFAULT_NUMBER_QUARANTINE_DAYS = 30
+
+
+def number_quarantine_days():
+    return int((current_app.config["CRM"].get("inventory") or {}).get("number_quarantine_days")
+               or DEFAULT_NUMBER_QUARANTINE_DAYS)
+
+
+def service_items(service_id):
+    """Every inventory item of a service (no page limit)."""
+    return db.session.scalars(select(Inventory).where(Inventory.service_id == service_id)
+                              .order_by(Inventory.inventory_id)).all()
+
+
+def release_service_inventory(service_id, now=None):
+    """Release every item of a deprovisioned service by the policy above; returns [{inventory_id, item,
+    item_state, quarantine_until}]. The caller commits."""
+    now = now or utcnow()
+    released = []
+    for item in service_items(service_id):
+        if item.item in NUMBER_ITEMS:
+            state, until = QUARANTINED, now + timedelta(days=number_quarantine_days())
+        else:
+            state, until = ("In Stock" if item.item in SIM_ITEMS else "Used"), None
+        update_item(item, {"customer_id": None, "service_id": None, "item_state": state})
+        item.quarantine_until = until
+        released.append({"inventory_id": item.inventory_id, "item": item.item, "item_state": state,
+                         "quarantine_until": until.isoformat() if until else None})
+    db.session.flush()
+    return released
+
+
+def end_quarantines(now=None):
+    """The scheduled job: quarantined items whose porting period is over go back to stock. Returns their ids."""
+    now = now or utcnow()
+    items = db.session.scalars(select(Inventory).where(Inventory.item_state == QUARANTINED,
+                                                       Inventory.quarantine_until <= now)).all()
+    for item in items:
+        update_item(item, {"item_state": "In Stock"})
+        item.quarantine_until = None
+    db.session.commit()
+    return [item.inventory_id for item in items]
 
 
 def free_items_query(template_name=None, template_id=None, location=None):

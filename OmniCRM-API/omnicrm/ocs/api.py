@@ -4,6 +4,7 @@ domain's."""
 from flask_restx import Namespace, Resource, fields
 
 from omnicrm import db
+from omnicrm.auth.identity import current_identity, customer_scope
 from omnicrm.auth.rbac import requires
 from omnicrm.common.listing import list_response, parse_list_params
 from omnicrm.common.validation import Checker, json_body
@@ -17,6 +18,7 @@ settings = Namespace("ocs", description="A service's CGRateS attribute profile, 
 topup_model = oam.model("TopUp", {
     "amount": fields.String(description="Monetary top-up in currency units, e.g. 10.00"),
     "product_id": fields.Integer(description="Add-on top-up: the add-on product to provision instead"),
+    "reason": fields.String(required=True, description="Why staff credit this service (kept with who did it)"),
 })
 attributes_model = settings.model("AttributeRows", {"Attributes": fields.List(fields.Raw, required=True),
                                                     "FilterIDs": fields.List(fields.String),
@@ -76,27 +78,32 @@ class UpcomingRenewals(Resource):
 
 @oam.route("/topup/service_id/<int:service_id>")
 class TopUp(Resource):
-    @requires("create_customer_transaction", **VIEW_OWN)
+    @requires("create_customer_transaction")
     @oam.expect(topup_model)
     @oam.response(200, "Topped up: the transaction and the new balance")
+    @oam.response(403, "Customer users: a top-up must be paid first, and online payment is not available yet")
     @oam.response(501, "Add-on top-ups need the provisioning engine")
     def post(self, service_id):
-        """Top up a service: monetary credit (charged to the account) or an add-on (spec 07 §6.7)."""
-        from omnicrm.services.service import usage_visible_to_caller
+        """Staff top-up of a service: monetary credit (charged to the account) or an add-on (spec 07 §6.7), with the
+        reason recorded beside who did it. Customer users are refused until top-ups are paid online."""
+        identity = current_identity()
+        if customer_scope() is not None or identity.customer_id is not None:
+            raise Forbidden("Top-ups must be paid first; online payment is not available yet. Please contact us.")
         data = json_body()
         check = Checker(data)
-        check.reject_unknown(("amount", "product_id"))
+        check.reject_unknown(("amount", "product_id", "reason"))
         amount = check.money("amount")
         product_id = check.integer("product_id", minimum=1)
+        reason = check.string("reason", required=True, max_length=500)
+        if reason is not None and len(reason.strip()) < 3:
+            check.error("reason", "say why this service is credited (at least 3 characters)")
         if (amount is None) == (product_id is None):
             check.error("amount", "send either amount (monetary top-up) or product_id (add-on top-up)")
         check.done()
         service = get_service(service_id)
-        if not usage_visible_to_caller(service):
-            raise Forbidden("Top-ups of this service are not available to you")
         if amount is not None:
-            return ocs.topup_monetary(service, amount)
-        return ocs.topup_addon(service, product_id)
+            return ocs.topup_monetary(service, amount, reason.strip())
+        return ocs.topup_addon(service, product_id, reason.strip())
 
 
 @settings.route("/service/<int:service_id>/attributes")

@@ -6,6 +6,7 @@ Every CGRateS call goes through `omnicrm.integrations.cgrates`, whose errors are
 404 not found, 502 CGRateS refused). CGRateS is called before rows change and callers commit only after it
 answered, so a failing OCS never leaves half-written rows.
 """
+import json
 import re
 from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
@@ -164,12 +165,73 @@ def remove_action_plan(plan_id):
     return service
 
 
+def _plan_definition(client, plan_id):
+    """What it takes to re-create a plan exactly: its timings as SetActionPlan items (a keyword timing such as
+    *monthly is stored with the day and time it was anchored on, so HH:MM:SS plus MonthDays repeats it)."""
+    plan = client.get_action_plan(plan_id)
+    items = []
+    for timing in plan.get("ActionTimings") or []:
+        cron = (timing.get("Timing") or {}).get("Timing") or {}
+        items.append({"ActionsId": timing.get("ActionsID"), "Time": cron.get("StartTime") or "*asap",
+                      "Years": _cron_list(cron.get("Years")), "Months": _cron_list(cron.get("Months")),
+                      "MonthDays": _cron_list(cron.get("MonthDays")), "WeekDays": _cron_list(cron.get("WeekDays")),
+                      "Weight": jsonable(timing.get("Weight") or 0)})
+    return {"Id": plan_id, "ActionPlan": items, "others": [k for k in (plan.get("AccountIDs") or {})]}
+
+
+def _cron_list(values):
+    return ";".join(str(jsonable(v)) for v in values or [])
+
+
+def pause_renewals(service):
+    """Take the service's ActionPlans off CGRateS so nothing fires while it is not Active: a disabled account
+    still runs its plans, and a plan without accounts still sends its *http_post (CONTRACT.md §7, §8.13). The plans
+    are kept on the service and re-created by resume_renewals. Returns the plan ids taken off."""
+    client = ocs_client()
+    if get_account(service.service_uuid) is None:
+        return []
+    account_key = f"{client.tenant}:{service.service_uuid}"
+    plan_ids = list(dict.fromkeys(p["ActionPlanId"] for p in client.get_account_action_plans(service.service_uuid)
+                                  or []))
+    definitions = [_plan_definition(client, plan_id) for plan_id in plan_ids]  # all read before anything changes
+    shared = [d["Id"] for d in definitions if set(d["others"]) - {account_key}]
+    if shared:  # plans other accounts use stay; this account is detached from them
+        client.set_account(service.service_uuid, action_plan_ids=[p for p in plan_ids if p not in shared],
+                           action_plans_overwrite=True, reload_scheduler=False)
+    for definition in definitions:
+        if definition["Id"] not in shared:
+            client.remove_action_plan(definition["Id"], reload_scheduler=False)
+    if plan_ids:
+        client.reload_scheduler()
+        kept = json.loads(service.paused_action_plans or "[]")
+        service.paused_action_plans = json.dumps(kept + [{"Id": d["Id"], "ActionPlan": d["ActionPlan"],
+                                                          "shared": d["Id"] in shared} for d in definitions])
+    return plan_ids
+
+
+def resume_renewals(service):
+    """Re-create and re-attach the plans pause_renewals took off. Their timings keep the original anchor, so the next
+    renewal is the next anniversary after reactivation (a renewal date missed while paused is not charged)."""
+    paused = json.loads(service.paused_action_plans or "[]")
+    if not paused:
+        return []
+    client = ocs_client()
+    for plan in paused:
+        if not plan.get("shared"):
+            client.set_action_plan(plan["Id"], plan["ActionPlan"], overwrite=True, reload_scheduler=False)
+    plan_ids = [plan["Id"] for plan in paused]
+    client.set_account(service.service_uuid, action_plan_ids=plan_ids, reload_scheduler=True)
+    service.paused_action_plans = None
+    return plan_ids
+
+
 def stop_recurring_charges(service):
-    """Remove every auto-renewal of a service that is being deleted (spec 05 §2.2); returns the plan ids."""
+    """Remove every auto-renewal of a service for good (delete, deprovision); returns the plan ids."""
     client = ocs_client()
     if get_account(service.service_uuid) is None:
         return []
     removed = [plan["ActionPlanId"] for plan in client.get_account_action_plans(service.service_uuid) or []]
+    removed = list(dict.fromkeys(removed))
     for plan_id in removed:
         client.remove_action_plan(plan_id, reload_scheduler=False)
     if removed:
@@ -177,17 +239,45 @@ def stop_recurring_charges(service):
     return removed
 
 
+def deprovision_ocs(service):
+    """Everything the OCS holds for a service that ends for good (spec 06 §11.2-11.3 full cancellation): its
+    auto-renewals removed, the account disabled then removed, the scheduler reloaded (RemoveAccount alone does not
+    stop queued plans re-creating it, CONTRACT.md §8.9), and its attribute profile and filter removed. Returns
+    what was done; an unreachable OCS raises before anything changes in the CRM."""
+    client = ocs_client()
+    report = {"ocs_account": service.service_uuid, "action_plans_removed": [], "account_disabled": False,
+              "account_removed": False, "scheduler_reloaded": False, "profiles_removed": []}
+    if get_account(service.service_uuid) is not None:
+        report["action_plans_removed"] = stop_recurring_charges(service)
+        client.disable_account(service.service_uuid)
+        report["account_disabled"] = True
+        client.remove_account(service.service_uuid, reload_scheduler=True)
+        report["account_removed"] = report["scheduler_reloaded"] = True
+    for profile_id, remove in ((cgrates.attribute_profile_id(service.service_uuid), client.remove_attribute_profile),
+                               (cgrates.filter_id(service.service_uuid), client.remove_filter)):
+        try:
+            remove(profile_id)
+            report["profiles_removed"].append(profile_id)
+        except cgrates.OcsNotFound:
+            pass
+    service.paused_action_plans = None
+    return report
+
+
 def sync_account_status(service, old_status, new_status):
-    """Suspended and ended services are disabled in CGRateS, and enabled again when they come back to Active
-    (spec 05 §3.3, spec 06 §20 #34). Services without a CGRateS account are left alone."""
+    """A status change reaches the OCS (spec 05 §3.3, spec 06 §11.3): suspended and ended services are disabled in
+    CGRateS and enabled again when they come back to Active; and only an Active service renews: its ActionPlans are
+    paused on leaving Active and resumed on coming back. Services without a CGRateS account are left alone."""
     blocked = ("Suspended", *ENDED_STATUSES)
+    if old_status == "Active" and new_status != "Active":
+        pause_renewals(service)
     disable = new_status in blocked
-    if (old_status in blocked) == disable:
-        return
-    account = get_account(service.service_uuid)
-    if account is None or bool(account.get("Disabled")) == disable:
-        return
-    ocs_client().set_account(service.service_uuid, disabled=disable, reload_scheduler=False)
+    if (old_status in blocked) != disable:
+        account = get_account(service.service_uuid)
+        if account is not None and bool(account.get("Disabled")) != disable:
+            ocs_client().set_account(service.service_uuid, disabled=disable, reload_scheduler=False)
+    if new_status == "Active" and old_status != "Active":
+        resume_renewals(service)
 
 
 # ---------------------------------------------------------------------------------------------- renewals
@@ -206,7 +296,7 @@ class ProvisioningUnavailable(ApiError):
     status_code = 501
 
 
-def provision_addon(service, product_id, reason):
+def provision_addon(service, product_id, reason, note=None):
     """Re-run an add-on's provisioning on a service (Renew Now, add-on top-ups) as the calling identity; the
     engine validates the order, commits the job and runs it in the background."""
     engine = provisioning_engine()
@@ -216,7 +306,8 @@ def provision_addon(service, product_id, reason):
             "Nothing was changed.")
     activity.record("service", service.service_id, reason,
                     f"{reason.replace('_', ' ').capitalize()}: provisioning product {product_id} on service "
-                    f"{service.service_id}", customer_id=service.customer_id)
+                    f"{service.service_id}" + (f": {note}" if note else ""), customer_id=service.customer_id,
+                    changes={"reason": note, "by": _actor_label()} if note else None)
     job = engine(g.identity, {"service_id": service.service_id, "product_id": product_id})
     return {"provision_id": job.provision_id, "provisioning_status": job.provisioning_status,
             "service_id": service.service_id, "product_id": product_id, "message": "Provisioning job created"}
@@ -483,10 +574,14 @@ def topup_limits():
             Decimal(str(config.get("topup_max_amount", "500.00"))))
 
 
-def topup_monetary(service, amount):
-    """Add prepaid credit (spec 07 §6.7, 05 §10): the amount is charged to the customer's account as a
-    Transaction (card payments come with billing), credited in CGRateS as its own bucket, and the new balance
-    is returned at once. Either both happen or neither."""
+def _actor_label():
+    return g.identity.label if getattr(g, "identity", None) is not None else "system"
+
+
+def topup_monetary(service, amount, reason):
+    """Staff add prepaid credit (spec 07 §6.7, 05 §10): the amount is charged to the customer's account as a
+    Transaction naming who did it and why (card payments come with billing), credited in CGRateS as its own bucket,
+    and the new balance is returned at once. Either both happen or neither."""
     from omnicrm.billing.models import Transaction
     minimum, maximum = topup_limits()
     if amount.as_tuple().exponent < -2:
@@ -500,7 +595,8 @@ def topup_monetary(service, amount):
         raise Conflict(f"The OCS has no account {service.service_uuid}: provision the service first")
     transaction = Transaction(customer_id=service.customer_id, service_id=service.service_id,
                               title=f"Top-up - {service.service_name}"[:255],
-                              description=f"Prepaid credit {amount} added to {service.service_uuid}",
+                              description=f"Prepaid credit {amount} added to {service.service_uuid} by "
+                                          f"{_actor_label()}: {reason}",
                               transaction_type="debit", retail_cost=amount, wholesale_cost=Decimal(0))
     db.session.add(transaction)
     db.session.flush()
@@ -508,8 +604,9 @@ def topup_monetary(service, amount):
     client.add_balance(service.service_uuid, "*monetary", amount, balance_id=bucket_id, expiry=TOPUP_EXPIRY,
                        weight=TOPUP_WEIGHT)
     activity.record("service", service.service_id, "topup",
-                    f"Topped up service {service.service_id} with {amount} (transaction {transaction.transaction_id})",
-                    customer_id=service.customer_id)
+                    f"Topped up service {service.service_id} with {amount} (transaction {transaction.transaction_id}):"
+                    f" {reason}", customer_id=service.customer_id,
+                    changes={"amount": str(amount), "reason": reason, "by": _actor_label()})
     try:
         db.session.commit()
     except Exception:
@@ -522,7 +619,7 @@ def topup_monetary(service, amount):
             "balances": balances}
 
 
-def topup_addon(service, product_id):
+def topup_addon(service, product_id, reason):
     """An add-on top-up: the add-on's own provisioning charges, credits and records it (spec 06 §9)."""
     from omnicrm.products.models import Product
     product = db.session.get(Product, product_id)
@@ -537,7 +634,7 @@ def topup_addon(service, product_id):
         raise ValidationError("Validation failed", errors=errors)
     if service.service_status not in TOPUP_STATUSES:
         raise Conflict(f"Service {service.service_id} is {service.service_status}: it cannot be topped up")
-    return provision_addon(service, product_id, "topup")
+    return provision_addon(service, product_id, "topup", note=reason)
 
 
 # ---------------------------------------------------------------------------------------------- CGRateS settings

@@ -169,6 +169,17 @@ def stop_background():
             _pool = None
 
 
+def _run_lifecycle():
+    """The lifecycle's scheduled job (grace periods, number quarantines) rides on the reaper's clock."""
+    from omnicrm.services.lifecycle import run_scheduled
+    try:
+        run_scheduled()
+    except Exception:  # noqa: BLE001 - retried next round
+        log.exception("service lifecycle job failed")
+    finally:
+        db.session.remove()
+
+
 def start_reaper(app, interval_seconds=60, orphaned_local=False):
     """A daemon thread running the reaper every `interval_seconds` (embedded server and each worker)."""
     _reaper_stop.clear()
@@ -184,6 +195,7 @@ def start_reaper(app, interval_seconds=60, orphaned_local=False):
                     log.exception("provisioning reaper failed")
                 finally:
                     db.session.remove()
+                _run_lifecycle()
             _reaper_stop.wait(interval_seconds)
 
     thread = threading.Thread(target=loop, name="provision-reaper", daemon=True)

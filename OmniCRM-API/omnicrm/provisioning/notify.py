@@ -68,34 +68,25 @@ def send_failure_email(job):
 
 
 def send_welcome_email(customer_id, data):
-    """The welcome e-mail of a new service (spec 03 §12.12) to every contact with an address; Mailjet template
-    api_crmCommunicationCustomerWelcome with the package name and costs as template variables."""
-    from sqlalchemy import select
-
+    """The welcome e-mail of a customer's first service (spec 03 §12.12, spec 06 §13.3 "customer activates a service
+    for the first time"): the Customer Welcome template with the spec's variables to every contact with an address.
+    The playbook's package fields are checked but, not being template variables of the spec, are not sent."""
     from omnicrm import db
     from omnicrm.common.validation import Checker
-    from omnicrm.communications.service import send_template_email
-    from omnicrm.customers.models import Contact, Customer
+    from omnicrm.customers.models import Customer
+    from omnicrm.customers.service import send_welcome_email as send_customer_welcome
     from omnicrm.errors import NotFound
     check = Checker(data)
-    package = check.string("package_name", required=True)
-    monthly = check.money("monthly_cost")
-    setup = check.money("setup_cost")
-    service_id = check.integer("service_id", minimum=1)
+    check.string("package_name", required=True)
+    check.money("monthly_cost")
+    check.money("setup_cost")
+    check.integer("service_id", minimum=1)
     check.done()
     customer = db.session.get(Customer, customer_id)
     if customer is None:
         raise NotFound(f"Customer {customer_id} not found")
-    contacts = db.session.scalars(select(Contact).where(Contact.customer_id == customer_id,
-                                                        Contact.contact_email.isnot(None))).all()
-    recipients = [{"email": c.contact_email,
-                   "name": " ".join(p for p in (c.contact_firstname, c.contact_lastname) if p) or None}
-                  for c in contacts if c.contact_email]
-    if not recipients:
+    rows = send_customer_welcome(customer)
+    if not rows:
         return {"sent": False, "message": "The customer has no contact with an e-mail address"}
-    row = send_template_email("api_crmCommunicationCustomerWelcome", recipients, {
-        "first_name": contacts[0].contact_firstname or "", "customer_name": customer.customer_name,
-        "package_name": package, "monthly_cost": monthly, "setup_cost": setup, "service_id": service_id},
-        customer_id=customer_id, raise_errors=False)
-    return {"sent": row.status in ("sent", "recorded"), "communication_id": row.communication_id,
-            "status": row.status}
+    return {"sent": all(r.status in ("sent", "recorded") for r in rows), "communication_id": rows[0].communication_id,
+            "status": rows[0].status}

@@ -340,7 +340,18 @@ def finish_job(provision_id, outcome, reason=None):
     if outcome == STATUS_FAILED:
         from omnicrm.provisioning.notify import send_failure_email
         send_failure_email(job)
+        _start_grace_period_if_renewal(job)
     return outcome
+
+
+def _start_grace_period_if_renewal(job):
+    """A failed renewal puts the service in its grace period (spec 06 §11.2); never fails the job's ending."""
+    from omnicrm.services.lifecycle import renewal_failed
+    try:
+        renewal_failed(job)
+    except Exception:  # noqa: BLE001 - the job has ended either way; the lifecycle is retried by staff
+        db.session.rollback()
+        log.exception("could not start the grace period after failed job %s", job.provision_id)
 
 
 def stale_jobs(now, stale_after_seconds):

@@ -145,6 +145,30 @@ class ServiceBulk(Resource):
         return services.bulk_operation(action, ids, status)
 
 
+cancel_model = ns.model("ServiceCancel", {"reason": fields.String(required=True, example="Moving abroad")})
+
+
+@ns.route("/<int:service_id>/cancel", "/service_id/<int:service_id>/cancel")
+@ns.param("service_id", "Service id")
+class ServiceCancel(Resource):
+    @requires("update_customer_service", **VIEW)
+    @ns.expect(cancel_model)
+    @ns.response(200, "Pending Cancellation: renewals stop, deprovisioned at grace_period_end unless paid")
+    @ns.response(409, "The service is not Active")
+    def post(self, service_id):
+        """Cancel Service (spec 06 §11.2): the service moves to Pending Cancellation for the grace period
+        (`lifecycle.grace_period_days`); setting it Active again within the period reverts it."""
+        from omnicrm.common.validation import Checker
+        from omnicrm.services.lifecycle import request_cancellation
+        check = Checker(json_body())
+        check.reject_unknown(("reason",))
+        reason = check.string("reason", required=True, max_length=500)
+        check.done()
+        service = request_cancellation(services.get_service(service_id), reason)
+        db.session.commit()
+        return _detail(service)
+
+
 @ns.route("/<int:service_id>/usage", "/service_id/<int:service_id>/usage")
 @ns.param("service_id", "Service id")
 class ServiceUsage(Resource):

@@ -7,6 +7,8 @@ from omnicrm.db import Base, Money, UTCDateTime, utcnow
 SERVICE_STATUSES = ("Active", "Inactive", "Suspended", "Pending Cancellation", "Deactivated")
 # Statuses after which the service is over: the deactivation date is stamped when it is reached.
 ENDED_STATUSES = ("Inactive", "Deactivated")
+# Spec 06 §11.2: cancel requested or renewal failed; still usable until the grace period ends, then deprovisioned.
+PENDING_CANCELLATION = "Pending Cancellation"
 
 # Spec 04 §6.1: the only fields PATCH /crm/service/{id} may change.
 EDITABLE_FIELDS = (
@@ -17,7 +19,7 @@ EDITABLE_FIELDS = (
 READ_ONLY_FIELDS = (
     "service_id", "customer_id", "product_id", "service_uuid", "service_provisioned_date", "provisioning_play",
     "provisioning_json_vars", "deprovisioning_play", "deprovisioning_json_vars", "bundled_parent", "invoiced",
-    "created", "last_modified",
+    "created", "last_modified", "grace_period_end", "paused_action_plans",
 )
 
 
@@ -52,6 +54,10 @@ class Service(Base):
     bundled_parent: Mapped[int | None] = mapped_column(ForeignKey("Service.service_id", ondelete="SET NULL"),
                                                        index=True)
     service_notes: Mapped[str | None] = mapped_column(Text)
+    # When a Pending Cancellation service is deprovisioned unless it is paid (spec 06 §11.2 grace period).
+    grace_period_end = mapped_column(UTCDateTime, index=True)
+    # The CGRateS ActionPlans taken off the service while it is not Active (JSON), re-created on reactivation.
+    paused_action_plans: Mapped[str | None] = mapped_column(Text)
     created = mapped_column(UTCDateTime, default=utcnow)
     last_modified = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

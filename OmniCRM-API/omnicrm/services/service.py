@@ -19,8 +19,8 @@ from omnicrm.common.validation import Checker
 from omnicrm.customers.models import Customer, Site
 from omnicrm.db import utcnow
 from omnicrm.errors import ApiError, Conflict, NotFound, ValidationError
-from omnicrm.services.models import (EDITABLE_FIELDS, ENDED_STATUSES, READ_ONLY_FIELDS, SERVICE_STATUSES,
-                                     Service)
+from omnicrm.services.models import (EDITABLE_FIELDS, ENDED_STATUSES, PENDING_CANCELLATION, READ_ONLY_FIELDS,
+                                     SERVICE_STATUSES, Service)
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ CREATE_FIELDS = (*EDITABLE_FIELDS, "customer_id", "product_id", "service_uuid", 
                  "bundled_parent")
 # Never shown to customer users: internal notes, operator cost and the playbooks' variables.
 STAFF_ONLY_FIELDS = ("service_notes", "wholesale_cost", "provisioning_play", "provisioning_json_vars",
-                     "deprovisioning_play", "deprovisioning_json_vars")
+                     "deprovisioning_play", "deprovisioning_json_vars", "paused_action_plans")
 EXPIRING_SOON = timedelta(days=7)
 BULK_ACTIONS = ("delete", "set_status")
 MAX_BULK_ITEMS = 500
@@ -55,8 +55,11 @@ def get_service_by_uuid(service_uuid):
 
 
 def visible_to_caller(service):
+    """Customer users see their own services that are shown to customers and not ended (spec 06 §11.2 step 5: a
+    deprovisioned service leaves self-care but stays in the CRM for history)."""
     scope = customer_scope()
-    return scope is None or (service.customer_id == scope and service.service_visible_to_customer)
+    return scope is None or (service.customer_id == scope and service.service_visible_to_customer
+                             and service.service_status not in ENDED_STATUSES)
 
 
 def usage_visible_to_caller(service):
@@ -95,7 +98,7 @@ LIST_SORTABLE = {
     "service_id": Service.service_id, "service_name": Service.service_name, "customer_name": Customer.customer_name,
     "service_type": Service.service_type, "service_active_date": Service.service_active_date,
     "service_deactivate_date": Service.service_deactivate_date, "retail_cost": Service.retail_cost,
-    "created": Service.created,
+    "created": Service.created, "service_status": Service.service_status,
 }
 LIST_FILTERS = {
     "service_status": Service.service_status, "service_type": Service.service_type,
@@ -117,7 +120,8 @@ def list_services(params):
     stmt = select(Service).join(Customer, Customer.customer_id == Service.customer_id)
     scope = customer_scope()
     if scope is not None:
-        stmt = stmt.where(Service.customer_id == scope, Service.service_visible_to_customer.is_(True))
+        stmt = stmt.where(Service.customer_id == scope, Service.service_visible_to_customer.is_(True),
+                          Service.service_status.not_in(ENDED_STATUSES))
     return paginate(stmt, params, sortable=LIST_SORTABLE, default_sort="service_id", serialize=service_to_dict,
                     filterable=LIST_FILTERS, search_clause=_search)
 
@@ -315,14 +319,22 @@ def _apply_status(service, old_status, new_status, explicit):
         service.service_active_date = now
     if new_status in ENDED_STATUSES and "service_deactivate_date" not in explicit:
         service.service_deactivate_date = now
+    if new_status == PENDING_CANCELLATION:
+        from omnicrm.services.lifecycle import grace_period_end
+        service.grace_period_end = grace_period_end(now)
+    else:  # paid within the grace period (back to Active) or ended: no deadline left
+        service.grace_period_end = None
 
 
 def delete_service(service):
-    """Delete a service for good (spec 05 §2.2): its auto-renewals stop in CGRateS first, its inventory returns
-    to stock, its transactions stay (unlinked), and the activity log keeps what it was."""
+    """Delete a service for good (spec 05 §2.2): it is deprovisioned in CGRateS first (auto-renewals removed,
+    account disabled and removed, scheduler reloaded, profiles removed; an unreachable OCS stops here with 503 and
+    the row stays), its inventory returns to stock, its transactions stay (unlinked), and the activity log keeps
+    what it was."""
     from omnicrm.inventory.models import Inventory
-    from omnicrm.ocs.service import stop_recurring_charges
-    removed_plans = stop_recurring_charges(service)
+    from omnicrm.ocs.service import deprovision_ocs
+    ocs_report = deprovision_ocs(service)
+    removed_plans = ocs_report["action_plans_removed"]
     before = activity.snapshot(service)
     released = db.session.execute(
         update(Inventory).where(Inventory.service_id == service.service_id)
@@ -335,11 +347,14 @@ def delete_service(service):
         description += f"; {released} inventory item(s) returned to stock"
     if removed_plans:
         description += f"; auto-renewals removed: {', '.join(removed_plans)}"
+    if ocs_report["account_removed"]:
+        description += f"; OCS account {service.service_uuid} disabled and removed"
     activity.record("service", service.service_id, "delete", description, customer_id=service.customer_id,
                     changes=activity.diff(before, {}))
     db.session.delete(service)
     db.session.flush()
-    return {"service_id": before["service_id"], "inventory_released": released, "action_plans_removed": removed_plans}
+    return {"service_id": before["service_id"], "inventory_released": released, "action_plans_removed": removed_plans,
+            "ocs": ocs_report}
 
 
 def bulk_operation(action, service_ids, service_status=None):

@@ -263,8 +263,8 @@ export const ocsApi = {
     api.delete<{ message: string }>(`/crm/oam/remove_action_plan/${encodeURIComponent(planId)}`),
   renewNow: (planId: string) =>
     api.post<{ provision_id: number; message?: string }>(`/crm/oam/renew_now/${encodeURIComponent(planId)}`),
-  /** Monetary credit ({amount}) or an add-on ({product_id}, a provisioning job) (spec 07 §6.7). */
-  topup: (serviceId: number, body: { amount: string } | { product_id: number }) =>
+  /** Staff credit ({amount}) or an add-on ({product_id}, a provisioning job) with the reason (spec 07 §6.7). */
+  topup: (serviceId: number, body: ({ amount: string } | { product_id: number }) & { reason: string }) =>
     api.post<TopupResult>(`/crm/oam/topup/service_id/${serviceId}`, body),
 };
 

@@ -30,9 +30,11 @@ interface FooterProps {
   pagination?: PageInfo;
   params: ListParams;
   onChange: (change: Partial<ListParams>) => void;
+  /** The page sizes offered (a list may follow its own spec, e.g. services: 10, 25, 50, 100). */
+  choices?: readonly number[];
 }
 
-export function ListFooter({ pagination, params, onChange }: FooterProps) {
+export function ListFooter({ pagination, params, onChange, choices = PER_PAGE_CHOICES }: FooterProps) {
   const { t } = useTranslation();
   const total = pagination?.total_items ?? 0;
   const from = total ? (params.page - 1) * params.per_page + 1 : 0;
@@ -45,7 +47,7 @@ export function ListFooter({ pagination, params, onChange }: FooterProps) {
           aria-label={t("common.rowsPerPage")}
           size="xs"
           w={80}
-          data={PER_PAGE_CHOICES.map(String)}
+          data={choices.map(String)}
           value={String(params.per_page)}
           onChange={(value) => value && onChange({ per_page: Number(value) })}
           allowDeselect={false}

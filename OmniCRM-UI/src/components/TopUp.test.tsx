@@ -39,6 +39,11 @@ describe("top-up modal", () => {
     const fetchImpl = vi.fn();
     renderTopUp(fetchImpl as unknown as typeof fetch);
     const amount = await screen.findByLabelText(/^Amount/);
+    await userEvent.type(amount, "5");
+    await userEvent.click(screen.getByTestId("topup-submit"));
+    expect(await screen.findByText(/Say why this service is credited/)).toBeTruthy();
+    await userEvent.type(screen.getByTestId("topup-reason"), "Goodwill");
+    await userEvent.clear(amount);
     await userEvent.type(amount, "0.5");
     await userEvent.click(screen.getByTestId("topup-submit"));
     expect(await screen.findByText(/Must be between/)).toBeTruthy();
@@ -54,13 +59,14 @@ describe("top-up modal", () => {
       allowance: null, used: null, percent_remaining: null, colour: null, unlimited: false, next_expiry: null } };
     const fetchImpl = vi.fn(async () => json(200, { service_id: 7, transaction_id: 3, amount: "10.00", MONETARY: totals.MONETARY, balances: { totals } }));
     const { client, onClose } = renderTopUp(fetchImpl as unknown as typeof fetch);
+    await userEvent.type(await screen.findByTestId("topup-reason"), " Network outage credit ");
     await userEvent.type(await screen.findByLabelText(/^Amount/), "10");
     await userEvent.click(screen.getByTestId("topup-submit"));
     await waitFor(() => expect(onClose).toHaveBeenCalled());
     const [url, init] = fetchImpl.mock.calls[0] as unknown as [string, RequestInit];
     expect(url).toContain("/crm/oam/topup/service_id/7");
     expect(init.method).toBe("POST");
-    expect(JSON.parse(init.body as string)).toEqual({ amount: "10.00" });
+    expect(JSON.parse(init.body as string)).toEqual({ amount: "10.00", reason: "Network outage credit" });
     expect(client.getQueryData<Usage>(["usage", 7])?.totals.MONETARY?.remaining).toBe("13.00");
     expect(await screen.findByText(/credit is now \D*13\.00$/)).toBeTruthy();
   });
@@ -68,6 +74,7 @@ describe("top-up modal", () => {
   it("shows the API's refusal under the field and keeps the modal open", async () => {
     const fetchImpl = vi.fn(async () => json(400, { message: "Validation failed", errors: { amount: "must be between 5.00 and 50.00" } }));
     const { onClose } = renderTopUp(fetchImpl as unknown as typeof fetch);
+    await userEvent.type(await screen.findByTestId("topup-reason"), "Goodwill");
     await userEvent.type(await screen.findByLabelText(/^Amount/), "2");
     await userEvent.click(screen.getByTestId("topup-submit"));
     expect(await screen.findByText("must be between 5.00 and 50.00")).toBeTruthy();

@@ -23,7 +23,8 @@ export function TopUpModal({ service, opened, onClose }: { service: Service; ope
   const mobile = useMediaQuery("(max-width: 48em)");
   const [kind, setKind] = useState<Kind>("credit");
   const [jobId, setJobId] = useState<number | null>(null);
-  const close = () => { setJobId(null); setKind("credit"); onClose(); };
+  const [reason, setReason] = useState("");
+  const close = () => { setJobId(null); setKind("credit"); setReason(""); onClose(); };
   return (
     <Modal opened={opened} onClose={close} title={t("topup.title", { name: service.service_name })} fullScreen={mobile} size="lg"
       closeOnClickOutside={false} data-testid="topup-modal">
@@ -31,21 +32,27 @@ export function TopUpModal({ service, opened, onClose }: { service: Service; ope
         <Stack>
           <SegmentedControl value={kind} onChange={(v) => setKind(v as Kind)}
             data={[{ value: "credit", label: t("topup.credit") }, { value: "addon", label: t("topup.addon") }]} />
-          {kind === "credit" ? <CreditForm service={service} onDone={close} /> : <AddonForm service={service} onStarted={setJobId} />}
+          <TextInput label={t("topup.reason")} required value={reason} onChange={(e) => setReason(e.currentTarget.value)}
+            description={t("topup.reasonHelp")} data-testid="topup-reason" />
+          {kind === "credit" ? <CreditForm service={service} reason={reason} onDone={close} />
+            : <AddonForm service={service} reason={reason} onStarted={setJobId} />}
         </Stack>
       )}
     </Modal>
   );
 }
 
-function CreditForm({ service, onDone }: { service: Service; onDone: () => void }) {
+/** Staff say why they credit a service; the API keeps it with who did it (at least 3 characters). */
+const reasonGiven = (reason: string) => reason.trim().length >= 3;
+
+function CreditForm({ service, reason, onDone }: { service: Service; reason: string; onDone: () => void }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
   const [text, setText] = useState("");
   const [fieldError, setFieldError] = useState<string | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
   const topup = useMutation({
-    mutationFn: (amount: string) => ocsApi.topup(service.service_id, { amount }),
+    mutationFn: (amount: string) => ocsApi.topup(service.service_id, { amount, reason: reason.trim() }),
     onSuccess: (body, amount) => {
       // Show the new balance now (the answer carries it), then re-read everything that depends on it.
       if (body.balances?.totals) {
@@ -67,6 +74,10 @@ function CreditForm({ service, onDone }: { service: Service; onDone: () => void 
   const submit = () => {
     setFailure(null);
     const problem = topupProblem(text);
+    if (!reasonGiven(reason)) {
+      setFailure(t("topup.reasonRequired"));
+      return;
+    }
     if (problem) {
       setFieldError(problem === "required" ? t("common.required") : problem === "format" ? t("topup.badAmount")
         : t("topup.outOfRange", { min: formatMoney(TOPUP_MIN), max: formatMoney(TOPUP_MAX) }));
@@ -92,13 +103,13 @@ function CreditForm({ service, onDone }: { service: Service; onDone: () => void 
 }
 
 /** Add-ons of this service that need nothing more than the service (no inventory): the others go through Add-ons. */
-function AddonForm({ service, onStarted }: { service: Service; onStarted: (provisionId: number) => void }) {
+function AddonForm({ service, reason, onStarted }: { service: Service; reason: string; onStarted: (provisionId: number) => void }) {
   const { t } = useTranslation();
   const [productId, setProductId] = useState<string | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
   const offer = useQuery({ queryKey: ["offer", "topup", service.service_id], queryFn: () => productsApi.offer({ service_id: service.service_id }) });
   const start = useMutation({
-    mutationFn: (id: number) => ocsApi.topup(service.service_id, { product_id: id }),
+    mutationFn: (id: number) => ocsApi.topup(service.service_id, { product_id: id, reason: reason.trim() }),
     onSuccess: (body) => {
       if (body.provision_id === undefined) return;
       notifySuccess(t("topup.addonStarted", { id: body.provision_id }));
@@ -117,7 +128,7 @@ function AddonForm({ service, onStarted }: { service: Service; onStarted: (provi
       <Text size="sm" c="dimmed">{t("topup.addonHelp")}</Text>
       {failure && <Alert color="red" role="alert">{failure}</Alert>}
       <Group justify="flex-end">
-        <Button disabled={!productId} loading={start.isPending} onClick={() => { setFailure(null); start.mutate(Number(productId)); }}
+        <Button disabled={!productId || !reasonGiven(reason)} loading={start.isPending} onClick={() => { setFailure(null); start.mutate(Number(productId)); }}
           data-testid="topup-addon-submit">{t("topup.submit")}</Button>
       </Group>
     </Stack>

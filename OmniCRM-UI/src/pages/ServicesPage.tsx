@@ -12,7 +12,9 @@ import { formatDateTime, formatMoney } from "../config";
 import { useListParams } from "../lib/useListParams";
 import { SERVICE_STATUS_COLORS } from "./ServicePage";
 
-const DEFAULTS = { per_page: 20, sort: "service_id", order: "desc" as const };
+/** Spec 05 §1.8: 10, 25, 50 or 100 services per page, newest first. */
+export const SERVICE_PAGE_SIZES = [10, 25, 50, 100] as const;
+const DEFAULTS = { per_page: 10, sort: "service_id", order: "desc" as const };
 
 /** Service management list (spec 05 §1): search, status filter, sort and page in the URL. */
 export function ServicesPage() {
@@ -65,7 +67,7 @@ export function ServicesPage() {
               </Table.Tbody>
             </Table>
           </Table.ScrollContainer>
-          <ListFooter pagination={services.data.pagination} params={params} onChange={setParams} />
+          <ListFooter pagination={services.data.pagination} params={params} onChange={setParams} choices={SERVICE_PAGE_SIZES} />
         </>
       )}
     </Stack>

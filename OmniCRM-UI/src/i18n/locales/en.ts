@@ -176,6 +176,7 @@ const en = {
     customerEmpty: "This customer holds no inventory items.", serviceEmpty: "No inventory items are assigned to this service.",
   },
   topup: {
+    reason: "Reason", reasonHelp: "Why this service is credited; kept with your name", reasonRequired: "Say why this service is credited (at least 3 characters)",
     open: "Top up", title: "Top up {{name}}", credit: "Credit", addon: "Add-on", amount: "Amount",
     limits: "Between {{min}} and {{max}}, at most 2 decimals", badAmount: "An amount like 10.00",
     outOfRange: "Must be between {{min}} and {{max}}", submit: "Top up",

@@ -177,6 +177,7 @@ const sp: Translation = {
     customerEmpty: "Este cliente no tiene artículos de inventario.", serviceEmpty: "Este servicio no tiene artículos de inventario asignados.",
   },
   topup: {
+    reason: "Motivo", reasonHelp: "Por qué se acredita este servicio; se guarda con su nombre", reasonRequired: "Indique por qué se acredita este servicio (al menos 3 caracteres)",
     open: "Recargar", title: "Recargar {{name}}", credit: "Saldo", addon: "Complemento", amount: "Importe",
     limits: "Entre {{min}} y {{max}}, como máximo 2 decimales", badAmount: "Un importe como 10.00",
     outOfRange: "Debe estar entre {{min}} y {{max}}", submit: "Recargar",
