@@ -8,7 +8,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0002_charging"
-down_revision = "0001"
+down_revision = "0002_account_security"
 branch_labels = None
 depends_on = None
 
