@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from omnicrm import db
 from omnicrm.activity.models import ActivityLog
+from omnicrm.auth import sessions
 from omnicrm.auth.models import Permission, Role, User
 from omnicrm.auth.passwords import hash_password
 from omnicrm.billing.models import Transaction
@@ -159,6 +160,7 @@ def two_customers(app, client, ocs):
         bravo["product_id"] = addon.product_id
         bravo["inventory_template_id"] = template.inventory_template_id
         bravo["user_id"] = _user("victim@example.com", contact_id=bravo["contact_id"], roles=["Customer"])
+        bravo["session_id"] = sessions.start(db.session.get(User, bravo["user_id"]), "127.0.0.1", "victim", False).id
         bravo["api_key_id"] = bravo["role_id"] = bravo["permission_id"] = 1
         bravo["action_plan_id"] = f"ServiceID_{bravo['service_uuid']}__ProductID_{addon.product_id}__Monthly"
         _user("alpha.customer@example.com", contact_id=alpha["contact_id"], roles=["Customer"])
