@@ -91,14 +91,17 @@ def worker_command(burst):
 @main.command("rotate-encryption-key")
 @with_appcontext
 def rotate_encryption_key_command():
-    """Re-encrypt 2FA secrets and backup codes under the configured OMNICRM_ENCRYPTION_KEY; the previous key is
+    """Re-encrypt 2FA data and inventory secrets under the configured OMNICRM_ENCRYPTION_KEY; the previous key is
     read from OMNICRM_OLD_ENCRYPTION_KEY (an environment variable, so it stays out of the shell history)."""
     from omnicrm.auth.twofa import rotate_encryption_key
+    from omnicrm.inventory import secrets
     old_key = os.environ.get("OMNICRM_OLD_ENCRYPTION_KEY")
     if not old_key:
         raise click.UsageError("Set OMNICRM_OLD_ENCRYPTION_KEY to the key the data is encrypted with now")
-    count = rotate_encryption_key(old_key)
-    click.echo(f"2FA data of {count} user(s) re-encrypted under the configured encryption key")
+    users = rotate_encryption_key(old_key)
+    items = secrets.rotate_key(old_key)
+    click.echo(f"Re-encrypted under the configured encryption key: 2FA data of {users} user(s), secrets of "
+               f"{items} inventory item(s)")
 
 
 @main.command("lifecycle")

@@ -4,6 +4,7 @@ from sqlalchemy import select
 from omnicrm import db
 from omnicrm.auth.models import Role, User
 from omnicrm.auth.passwords import hash_password
+from omnicrm.auth.sessions import end_all
 from omnicrm.auth.permissions import sync_catalogue
 
 # Functions returning {"label": count}; domains register theirs in `omnicrm.seed_registry`.
@@ -21,6 +22,8 @@ def ensure_admin(email, password, username=None):
                     last_name="Administrator", email_verified=True)
         db.session.add(user)
     user.password = hash_password(password)
+    if not created:  # a reset password ends every session, as any other password change does
+        end_all(user.id)
     user.deleted = False
     user.active = True
     if admin_role not in user.roles:

@@ -26,6 +26,8 @@ const ProvisioningPage = lazyPage(() => import("./pages/ProvisioningPage"), "Pro
 const ProvisionJobPage = lazyPage(() => import("./pages/ProvisioningPage"), "ProvisionJobPage");
 const ServicePage = lazyPage(() => import("./pages/ServicePage"), "ServicePage");
 const ServicesPage = lazyPage(() => import("./pages/ServicesPage"), "ServicesPage");
+const SessionsPage = lazyPage(() => import("./pages/SessionsPage"), "SessionsPage");
+const VerifyEmailPage = lazyPage(() => import("./pages/VerifyEmailPage"), "VerifyEmailPage");
 
 /** Logged-in pages: no session → login (coming back afterwards); a forced password change comes first. */
 function RequireSession() {
@@ -61,6 +63,7 @@ export const routes: RouteObject[] = [
       { path: "/forgot-password", element: <ForgotPasswordPage /> },
       { path: "/reset-password", element: <ResetPasswordPage /> },
       { path: "/reset-password/:token", element: <ResetPasswordPage /> },
+      { path: "/verify-email", element: <VerifyEmailPage /> },
       {
         element: <RequireSession />,
         children: [
@@ -70,6 +73,7 @@ export const routes: RouteObject[] = [
             children: [
               { index: true, element: <Navigate to="/customers" replace /> },
               { path: "change-password", element: <ChangePasswordPage /> },
+              { path: "sessions", element: <SessionsPage /> },
               { path: "customers", element: <Guard requires="view_customer"><CustomersPage /></Guard> },
               { path: "customers/new", element: <Guard requires="create_customer"><CustomerFormPage /></Guard> },
               { path: "customers/:customerId", element: <Guard requires="view_customer"><CustomerPage /></Guard> },

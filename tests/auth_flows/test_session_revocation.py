@@ -86,3 +86,22 @@ def test_twofa_reset_ends_sessions_of_an_enrolled_user(client, make_user, admin_
     assert _refresh(client, user.session["refresh_token"]).status_code == 401
     with app.app_context():
         assert db.session.scalars(select(User.is_2fa_enabled).where(User.id == user.user_id)).one() is False
+
+
+def test_admin_resetting_its_own_2fa_keeps_only_the_session_it_acts_from(client, admin_headers, app):
+    from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
+    other_device = login(client, ADMIN_EMAIL, ADMIN_PASSWORD)
+    me = client.get("/crm/auth/me", headers=admin_headers).get_json()["user"]["id"]
+    assert client.post(f"/crm/2fa/admin/disable/user/{me}", headers=admin_headers).status_code == 200
+    assert client.get("/crm/auth/me", headers=admin_headers).status_code == 200
+    assert _refresh(client, other_device["refresh_token"]).status_code == 401
+
+
+def test_create_admin_resetting_the_password_ends_the_admins_sessions(client, app):
+    from omnicrm.seed import ensure_admin
+    from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
+    session = login(client, ADMIN_EMAIL, ADMIN_PASSWORD)
+    with app.app_context():
+        ensure_admin(ADMIN_EMAIL, "Rec0vered-Pass!")
+    assert _refresh(client, session["refresh_token"]).status_code == 401
+    assert client.get("/crm/auth/me", headers=bearer(session["token"])).status_code == 401

@@ -50,20 +50,45 @@ def test_a_database_copy_does_not_reveal_backup_code_hashes(app, client, make_us
     assert not any(hashlib.sha256(c.encode()).hexdigest() in stored for c in backup_codes)
 
 
+def _inventory_item_with_secret(app):
+    from omnicrm.inventory import secrets
+    from omnicrm.inventory.models import Inventory, InventoryTemplate
+    with app.app_context():
+        template = InventoryTemplate(item="SIM")
+        db.session.add(template)
+        db.session.flush()
+        item = Inventory(item="SIM", inventory_template_id=template.inventory_template_id, itemtext1="8961",
+                         management_password=secrets.encrypt("router-pass"))
+        db.session.add(item)
+        db.session.commit()
+        return item.inventory_id
+
+
+def _inventory_secret(app, inventory_id):
+    from omnicrm.inventory import secrets
+    from omnicrm.inventory.models import Inventory
+    with app.app_context():
+        return secrets.decrypt(db.session.get(Inventory, inventory_id).management_password)
+
+
 def test_encryption_key_rotation_command(app, client, make_user, swap_config, monkeypatch):
     user = make_user(permissions=["view_customer"])
     totp, backup_codes = enrol(client, user)
+    inventory_id = _inventory_item_with_secret(app)
     old_key = app.config["CRM"]["encryption_key"]
     swap_config(encryption_key=NEW_KEY)
     unreadable = _login_with_totp(client, user, totp)
     assert unreadable.status_code == 409 and "rotate-encryption-key" in unreadable.get_json()["message"]
+    with pytest.raises(RuntimeError):
+        _inventory_secret(app, inventory_id)
 
     monkeypatch.setenv("OMNICRM_OLD_ENCRYPTION_KEY", old_key)
     with app.app_context():
         result = CliRunner().invoke(rotate_encryption_key_command, [])
     assert result.exit_code == 0, result.output
-    assert "1 user" in result.output
+    assert "1 user" in result.output and "1 inventory item" in result.output
     assert _login_with_totp(client, user, totp).status_code == 200
+    assert _inventory_secret(app, inventory_id) == "router-pass"  # readable under the new key
     assert verify(client, user.user_id, backup_codes[1], first_step(client, user)).status_code == 200
 
 

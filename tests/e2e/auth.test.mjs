@@ -100,6 +100,45 @@ describe("sign-in screens", { timeout: 180_000 }, () => {
     await page.close();
   });
 
+  it("remember me: the refresh token is an HttpOnly cookie the console renews itself with; sessions are listed", async () => {
+    const page = await browser.context.newPage();
+    const errors = watchErrors(page);
+    await page.goto(`${server.baseUrl}/login`);
+    await page.getByLabel(/^Email address/).fill(ADMIN.email);
+    await page.getByLabel(/^Password/).fill(ADMIN.password);
+    await page.getByLabel("Remember me for 30 days").check();
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(/\/customers$/);
+
+    const cookies = await browser.context.cookies(server.baseUrl + "/crm/auth/refresh");
+    const refresh = cookies.find((c) => c.name === "refresh_token");
+    assert.ok(refresh && refresh.httpOnly && refresh.secure && refresh.sameSite === "Strict");
+    assert.ok(refresh.expires * 1000 - Date.now() > 29 * 24 * 3600 * 1000);  // remember me: 30 days
+    const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }));
+    assert.ok(!stored.includes(refresh.value) && !stored.includes("refresh_token"));
+
+    // An expired access token: the console renews it with the cookie and the page still loads.
+    await page.evaluate(() => {
+      const session = JSON.parse(localStorage.getItem("omnicrm.session"));
+      localStorage.setItem("omnicrm.session", JSON.stringify({ ...session, token: "expired" }));
+    });
+    const renewed = page.waitForResponse((r) => r.url().endsWith("/crm/auth/refresh") && r.ok());
+    await page.goto(`${server.baseUrl}/sessions`);
+    await renewed;
+    const table = page.getByTestId("sessions-table");
+    await table.getByText("This device").waitFor();
+    await screenshot(page, "sessions");
+
+    // Logging out ends the session and removes the cookie.
+    await page.getByTestId("user-menu").click();
+    await page.getByTestId("logout").click();
+    await page.waitForURL(/\/login$/);
+    const left = await browser.context.cookies(server.baseUrl + "/crm/auth/refresh");
+    assert.equal(left.find((c) => c.name === "refresh_token"), undefined);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
   it("forgot password shows the API's answer", async () => {
     const page = await browser.context.newPage();
     const errors = watchErrors(page);

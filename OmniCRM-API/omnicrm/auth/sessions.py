@@ -52,11 +52,13 @@ def end(session):
         session.ended = utcnow()
 
 
-def end_all(user_id):
-    """End every session of the user (its refresh tokens stop working too); returns how many were live."""
-    return db.session.execute(update(UserSession).where(UserSession.user_id == user_id,
-                                                        UserSession.ended.is_(None))
-                              .values(ended=utcnow())).rowcount
+def end_all(user_id, keep=None):
+    """End every session of the user (its refresh tokens stop working too) except `keep` (the caller's own, when
+    it acts on itself); returns how many were live."""
+    stmt = update(UserSession).where(UserSession.user_id == user_id, UserSession.ended.is_(None))
+    if keep is not None:
+        stmt = stmt.where(UserSession.id != keep)
+    return db.session.execute(stmt.values(ended=utcnow())).rowcount
 
 
 def live_sessions(user_id):

@@ -209,13 +209,13 @@ def regenerate_backup_codes(user):
     return codes
 
 
-def disable(user):
-    """Admin reset: secret and codes cleared, every session ended; the user logs in with the password only and
-    may enrol again."""
+def disable(user, keep_session=None):
+    """Admin reset: secret and codes cleared, every session ended (but `keep_session`, an admin's own when it resets
+    itself); the user logs in with the password only and may enrol again."""
     user.totp_secret = None
     user.backup_codes = None
     user.is_2fa_enabled = False
-    sessions.end_all(user.id)
+    sessions.end_all(user.id, keep=keep_session)
     activity.record("user", user.id, "2fa_reset", f"2FA reset for {user.email}")
 
 

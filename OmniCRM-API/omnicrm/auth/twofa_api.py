@@ -153,7 +153,7 @@ class AdminDisable(Resource):
     def post(self, user_id):
         """Reset a user's 2FA (lost authenticator and backup codes): secret and codes cleared."""
         user = service.get_user(user_id)
-        twofa.disable(user)
+        twofa.disable(user, keep_session=g.identity.session_id if g.identity.user_id == user.id else None)
         db.session.commit()
         return {"result": "success", "is_2fa_enabled": False,
                 "message": f"{user.full_name or user.email} can now log in with their password only. They can "

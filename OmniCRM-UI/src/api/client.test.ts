@@ -153,3 +153,20 @@ describe("session storage", () => {
     expect(JSON.stringify(store.get())).not.toContain("old-refresh");
   });
 });
+
+describe("steps the API requires first", () => {
+  it("switches the console to the password change or 2FA enrolment the API asks for", async () => {
+    const store = createSessionStore(memoryStorage(), memoryStorage());
+    store.set(session("new-access"));
+    const answers = [
+      json(403, { message: "Change your password first", password_change_required: true }),
+      json(403, { message: "Set up two-factor authentication first", two_factor_enrolment_required: true }),
+    ];
+    const fetchImpl = vi.fn(async () => answers.shift() as Response);
+    const client = createApiClient({ store, fetch: fetchImpl as typeof fetch });
+    await expect(client.get("/crm/customers")).rejects.toMatchObject({ status: 403 });
+    expect(store.get()?.force_password_change).toBe(true);
+    await expect(client.get("/crm/customers")).rejects.toMatchObject({ status: 403 });
+    expect(store.get()?.two_factor_enrolment_required).toBe(true);
+  });
+});

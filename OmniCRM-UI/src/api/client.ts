@@ -131,6 +131,7 @@ export function createApiClient({ store, fetch: fetchImpl, baseUrl = "", onSessi
           roles: body.roles ?? latest.roles,
           permissions: body.permissions ?? latest.permissions,
           force_password_change: body.force_password_change ?? latest.force_password_change,
+          two_factor_enrolment_required: body.two_factor_enrolment_required ?? latest.two_factor_enrolment_required,
         });
         return true;
       })().finally(() => {
@@ -138,6 +139,16 @@ export function createApiClient({ store, fetch: fetchImpl, baseUrl = "", onSessi
       });
     }
     return refreshing;
+  }
+
+  /** The API refuses everything while a temporary password or a required 2FA enrolment is pending: the console
+   * then shows the screen for that step (a flag set by an administrator mid-session is picked up here). */
+  function noteRequiredStep(body: unknown) {
+    const session = store.get();
+    if (!session || !body || typeof body !== "object") return;
+    const { password_change_required: password, two_factor_enrolment_required: twoFactor } = body as Record<string, unknown>;
+    if (password === true && !session.force_password_change) store.set({ ...session, force_password_change: true });
+    if (twoFactor === true && !session.two_factor_enrolment_required) store.set({ ...session, two_factor_enrolment_required: true });
   }
 
   async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
@@ -158,6 +169,7 @@ export function createApiClient({ store, fetch: fetchImpl, baseUrl = "", onSessi
       }
     }
     const body = await readBody(response);
+    if (response.status === 403) noteRequiredStep(body);
     if (!response.ok) {
       const error = errorFrom(response.status, body, response.statusText);
       if (body && typeof body === "object") error.body = body;

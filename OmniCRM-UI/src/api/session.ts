@@ -24,6 +24,8 @@ export interface Session {
   roles: string[];
   permissions: string[];
   force_password_change: boolean;
+  /** 2FA is required by policy and not set up: the session can only enrol (spec 01 §2.1). */
+  two_factor_enrolment_required?: boolean;
   remember: boolean;
 }
 

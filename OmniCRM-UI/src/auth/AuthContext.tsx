@@ -46,6 +46,7 @@ function toSession(answer: LoginAnswer, remember: boolean): Session {
     roles: answer.roles ?? [],
     permissions: answer.permissions ?? [],
     force_password_change: Boolean(answer.force_password_change),
+    two_factor_enrolment_required: Boolean(answer.two_factor_enrolment_required),
     remember,
   };
 }
@@ -101,7 +102,13 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   const updateUser = useCallback((changes: Partial<SessionUser>) => {
     const current = sessionStore.get();
-    if (current) sessionStore.set({ ...current, user: { ...current.user, ...changes } });
+    if (!current) return;
+    const enrolled = changes.is_2fa_enabled === true;
+    sessionStore.set({
+      ...current,
+      user: { ...current.user, ...changes },
+      two_factor_enrolment_required: enrolled ? false : current.two_factor_enrolment_required,
+    });
   }, []);
 
   const logout = useCallback(async () => {

@@ -4,7 +4,7 @@ import {
 } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import {
-  IconApps, IconBell, IconBox, IconBuildingWarehouse, IconKey, IconLanguage, IconLogout, IconMoon, IconPackage,
+  IconApps, IconBell, IconBox, IconBuildingWarehouse, IconDevices, IconKey, IconLanguage, IconLogout, IconMoon, IconPackage,
   IconRocket, IconShieldLock, IconSun, IconUserCog, IconUsers, IconWorldWww,
 } from "@tabler/icons-react";
 import { Suspense, type ComponentType } from "react";
@@ -38,7 +38,9 @@ export const NAVIGATION: NavEntry[] = [
 export function Shell() {
   const { t, i18n } = useTranslation();
   const [opened, { toggle, close }] = useDisclosure(false);
-  const { user, permissions, logout } = useAuth();
+  const { session, user, permissions, logout } = useAuth();
+  // A grace login (2FA required by policy, not set up yet) goes straight to enrolment; closing it logs out.
+  const mustEnrol = Boolean(session?.two_factor_enrolment_required);
   const [settingUp2fa, twoFactorSetup] = useDisclosure(false);
   const navigate = useNavigate();
   const location = useLocation();
@@ -119,6 +121,7 @@ export function Shell() {
               <Menu.Dropdown>
                 <Menu.Label>{fullName}<br />{user?.email}</Menu.Label>
                 <Menu.Item leftSection={<IconKey size={16} />} onClick={() => navigate("/change-password")}>{t("auth.changePassword")}</Menu.Item>
+                <Menu.Item leftSection={<IconDevices size={16} />} onClick={() => navigate("/sessions")} data-testid="my-sessions">{t("sessions.menu")}</Menu.Item>
                 {offersTwoFactorSetup(user?.roles, user?.is_2fa_enabled) && (
                   <Menu.Item leftSection={<IconShieldLock size={16} />} onClick={twoFactorSetup.open} data-testid="enable-2fa">{t("twoFactor.menu")}</Menu.Item>
                 )}
@@ -130,7 +133,7 @@ export function Shell() {
             </Menu>
           </Group>
         </Group>
-        <TwoFactorSetup opened={settingUp2fa} onClose={twoFactorSetup.close} />
+        <TwoFactorSetup opened={settingUp2fa || mustEnrol} onClose={mustEnrol ? onLogout : twoFactorSetup.close} />
       </AppShell.Header>
       <AppShell.Navbar p="xs" aria-label="Main">
         <ScrollArea>

@@ -3,8 +3,11 @@ import {
   Table, Tabs, Text, TextInput, Title, Tooltip,
 } from "@mantine/core";
 import { useForm } from "@mantine/form";
+import { modals } from "@mantine/modals";
 import { useDebouncedCallback } from "@mantine/hooks";
-import { IconEdit, IconKey, IconRestore, IconSearch, IconShieldOff, IconTrash, IconUserPlus } from "@tabler/icons-react";
+import {
+  IconEdit, IconKey, IconLogout2, IconRestore, IconSearch, IconSend, IconShieldOff, IconTrash, IconUserPlus,
+} from "@tabler/icons-react";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -106,6 +109,33 @@ function UsersTable() {
     onError: notifyError,
   });
 
+  const sendWelcome = useMutation({
+    mutationFn: (user: User) => api.post<{ message: string }>(`/crm/auth/users/${user.id}/send_welcome_email`),
+    onSuccess: (answer) => notifySuccess(answer.message),
+    onError: notifyError,
+  });
+  const endSessions = useMutation({
+    mutationFn: (user: User) => api.delete<{ message: string }>(`/crm/auth/users/${user.id}/sessions`),
+    onSuccess: (answer) => notifySuccess(answer.message),
+    onError: notifyError,
+  });
+
+  // Spec 02 §7.10a: only for users who never logged in; the e-mail carries a link to set the password.
+  const askSendWelcome = (user: User) => modals.openConfirmModal({
+    title: t("users.sendWelcome"),
+    children: <Text size="sm">{t("users.sendWelcomeConfirm", { name: fullName(user), email: user.email })}</Text>,
+    labels: { confirm: t("users.sendWelcomeButton"), cancel: t("common.cancel") },
+    confirmProps: { "data-testid": "confirm-send-welcome" } as never,
+    onConfirm: () => sendWelcome.mutate(user),
+  });
+
+  const askEndSessions = (user: User) => confirmDanger({
+    title: t("users.endSessions"),
+    message: <Text size="sm">{t("users.endSessionsConfirm", { name: fullName(user), email: user.email })}</Text>,
+    confirmLabel: t("users.endSessions"),
+    onConfirm: () => endSessions.mutate(user),
+  });
+
   const askResetTwoFactor = (user: User) => confirmDanger({
     title: t("users.reset2fa"),
     message: <Text size="sm">{t("users.reset2faConfirm", { name: fullName(user), email: user.email })}</Text>,
@@ -198,6 +228,18 @@ function UsersTable() {
                             <Tooltip label={t("users.resetPassword")}>
                               <ActionIcon variant="subtle" aria-label={`${t("users.resetPassword")} ${u.email}`} onClick={() => setResetting(u)}><IconKey size={18} /></ActionIcon>
                             </Tooltip>
+                            {u.login_count === 0 && (
+                              <Tooltip label={t("users.sendWelcome")}>
+                                <ActionIcon variant="subtle" aria-label={`${t("users.sendWelcome")} ${u.email}`} onClick={() => askSendWelcome(u)} loading={sendWelcome.isPending && sendWelcome.variables?.id === u.id}>
+                                  <IconSend size={18} />
+                                </ActionIcon>
+                              </Tooltip>
+                            )}
+                            {u.login_count > 0 && u.id !== me?.id && (
+                              <Tooltip label={t("users.endSessions")}>
+                                <ActionIcon variant="subtle" color="orange" aria-label={`${t("users.endSessions")} ${u.email}`} onClick={() => askEndSessions(u)}><IconLogout2 size={18} /></ActionIcon>
+                              </Tooltip>
+                            )}
                             {u.is_2fa_enabled && (
                               <Tooltip label={t("users.reset2fa")}>
                                 <ActionIcon variant="subtle" color="orange" aria-label={`${t("users.reset2fa")} ${u.email}`} onClick={() => askResetTwoFactor(u)}><IconShieldOff size={18} /></ActionIcon>

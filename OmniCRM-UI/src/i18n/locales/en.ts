@@ -211,6 +211,23 @@ const en = {
     searchPlaceholder: "Search by name, email, username or phone",
     reset2fa: "Reset 2FA",
     reset2faConfirm: "Reset two-factor authentication of {{name}} ({{email}})? Their authenticator and backup codes stop working and they sign in with the password only until they enable 2FA again.",
+    sendWelcome: "Send welcome email",
+    sendWelcomeConfirm: "Send welcome email to: {{name}} ({{email}}). It includes login instructions and a link to set the password.",
+    sendWelcomeButton: "Send email",
+    endSessions: "Sign out everywhere",
+    endSessionsConfirm: "End every session of {{name}} ({{email}})? They must log in again on every device.",
+  },
+  sessions: {
+    title: "Active sessions", menu: "Active sessions", device: "Device", ip: "IP address", lastUsed: "Last used",
+    started: "Started", expires: "Ends", current: "This device", end: "End session", unknownDevice: "Unknown device",
+    endConfirm: "End the session on {{device}}? That device must log in again.", ended: "Session ended",
+    help: "Devices signed in to your account. End any session you do not recognise, then change your password.",
+    none: "No active sessions",
+  },
+  verifyEmail: {
+    title: "Verify your email address", working: "Checking the link…", done: "Your email address {{email}} is verified.",
+    invalid: "This link is invalid or has expired. Ask an administrator to send a new verification email.",
+    toLogin: "Go to the login page",
   },
 };
 

@@ -212,6 +212,23 @@ const sp: Translation = {
     searchPlaceholder: "Buscar por nombre, correo, usuario o teléfono",
     reset2fa: "Restablecer 2FA",
     reset2faConfirm: "¿Restablecer la autenticación de dos factores de {{name}} ({{email}})? Su autenticador y sus códigos de respaldo dejan de funcionar e inicia sesión solo con la contraseña hasta que vuelva a activar 2FA.",
+    sendWelcome: "Enviar Correo Electrónico de Bienvenida",
+    sendWelcomeConfirm: "Enviar correo de bienvenida a: {{name}} ({{email}}). Incluye las instrucciones de acceso y un enlace para establecer la contraseña.",
+    sendWelcomeButton: "Enviar Correo Electrónico",
+    endSessions: "Cerrar sesión en todas partes",
+    endSessionsConfirm: "¿Terminar todas las sesiones de {{name}} ({{email}})? Deberá iniciar sesión de nuevo en cada dispositivo.",
+  },
+  sessions: {
+    title: "Sesiones activas", menu: "Sesiones activas", device: "Dispositivo", ip: "Dirección IP", lastUsed: "Último uso",
+    started: "Inicio", expires: "Termina", current: "Este dispositivo", end: "Terminar sesión", unknownDevice: "Dispositivo desconocido",
+    endConfirm: "¿Terminar la sesión en {{device}}? Ese dispositivo deberá iniciar sesión de nuevo.", ended: "Sesión terminada",
+    help: "Dispositivos con sesión iniciada en su cuenta. Termine cualquier sesión que no reconozca y después cambie su contraseña.",
+    none: "No hay sesiones activas",
+  },
+  verifyEmail: {
+    title: "Verifique su dirección de correo electrónico", working: "Comprobando el enlace…", done: "Su dirección de correo {{email}} está verificada.",
+    invalid: "Este enlace no es válido o ha caducado. Pida a un administrador que envíe un nuevo correo de verificación.",
+    toLogin: "Ir a la página de inicio de sesión",
   },
 };
 
