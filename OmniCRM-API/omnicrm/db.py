@@ -42,6 +42,15 @@ def Money():
 
 
 
+def commit_rendered(render, *args, **kwargs):
+    """Flush, build the answer, then commit: an answer that cannot be built (a bug, a value the serializer
+    chokes on) fails the request with nothing written, instead of a 500 over a saved row."""
+    session.flush()
+    body = render(*args, **kwargs)
+    session.commit()
+    return body
+
+
 session = scoped_session(sessionmaker(expire_on_commit=False, future=True))
 _engine = None
 

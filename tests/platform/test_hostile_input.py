@@ -195,3 +195,30 @@ def test_no_list_answers_500_to_hostile_parameters(app, client, admin_headers):
             if response.status_code == 500 or response.status_code > 503:
                 failures.append(f"{rule.rule} {str(query)[:70]}: {response.status_code}")
     assert failures == []
+
+
+@pytest.mark.parametrize("target", ["product", "template", "item"])
+def test_an_answer_that_cannot_be_built_leaves_no_row(app, client, admin_headers, template_id, monkeypatch,
+                                                      target):
+    """How finding 10 left rows behind: the row was committed, then building the answer failed (500). The answer
+    is now built before the commit."""
+    from omnicrm.inventory import service as inventory
+    from omnicrm.products import service as products
+
+    def choke(*args, **kwargs):
+        raise ArithmeticError("cannot render")
+
+    module, name, url, body, model = {
+        "product": (products, "product_to_dict", "/crm/product/", {
+            "product_name": "P", "product_slug": "p", "category": "standalone"}, Product),
+        "template": (inventory, "template_to_dict", "/crm/inventory/template/", {
+            "item": "Router", "wholesale_cost": "1.00", "retail_cost": "2.00", "itemtext1_label": "Serial",
+            "itemtext2_label": "MAC"}, InventoryTemplate),
+        "item": (inventory, "item_to_dict", "/crm/inventory/", {
+            "inventory_template_id": template_id, "itemtext1": "8961001"}, Inventory),
+    }[target]
+    before = _rows(app, model)
+    monkeypatch.setattr(module, name, choke)
+    response = client.post(url, json=body, headers=admin_headers)
+    assert response.status_code == 500 and response.get_json() == {"message": "Internal server error"}
+    assert _rows(app, model) == before
