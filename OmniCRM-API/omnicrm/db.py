@@ -87,7 +87,7 @@ def get_engine():
 def get_or_404(model, key, label):
     """The row of `model` with primary key `key`, or the API's 404 naming what was missing."""
     from omnicrm.errors import NotFound
-    row = session.get(model, key)
+    row = session.get(model, key) if isinstance(key, int) and 0 < key < 2**31 else None  # INT ids
     if row is None:
         raise NotFound(f"{label} {key} not found")
     return row
