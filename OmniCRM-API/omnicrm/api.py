@@ -3,7 +3,7 @@ import logging
 
 from flask import Blueprint
 from flask_restx import Api
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from omnicrm import db
@@ -40,6 +40,16 @@ def _integrity_error(error):
     db.session.rollback()
     log.info("integrity error: %s", _db_error_code(error))
     return {"message": "The change conflicts with existing data (duplicate or still referenced)."}, 409
+
+
+@api.errorhandler(DataError)
+@api.errorhandler(OverflowError)
+def _out_of_range(error):
+    """A value the checks let through but the database cannot hold (a number past its column): the caller's
+    input, so a 400 — the checks in common.validation should have caught it first."""
+    db.session.rollback()
+    log.warning("value out of range for the database: %s", type(error).__name__)
+    return {"message": "A value is out of range for the database"}, 400
 
 
 @api.errorhandler(OperationalError)

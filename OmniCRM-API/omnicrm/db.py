@@ -42,6 +42,15 @@ def Money():
 
 
 
+def commit_rendered(render, *args, **kwargs):
+    """Flush, build the answer, then commit: an answer that cannot be built (a bug, a value the serializer
+    chokes on) fails the request with nothing written, instead of a 500 over a saved row."""
+    session.flush()
+    body = render(*args, **kwargs)
+    session.commit()
+    return body
+
+
 session = scoped_session(sessionmaker(expire_on_commit=False, future=True))
 _engine = None
 
@@ -78,7 +87,7 @@ def get_engine():
 def get_or_404(model, key, label):
     """The row of `model` with primary key `key`, or the API's 404 naming what was missing."""
     from omnicrm.errors import NotFound
-    row = session.get(model, key)
+    row = session.get(model, key) if isinstance(key, int) and 0 < key < 2**31 else None  # INT ids
     if row is None:
         raise NotFound(f"{label} {key} not found")
     return row

@@ -195,3 +195,54 @@ def test_no_list_answers_500_to_hostile_parameters(app, client, admin_headers):
             if response.status_code == 500 or response.status_code > 503:
                 failures.append(f"{rule.rule} {str(query)[:70]}: {response.status_code}")
     assert failures == []
+
+
+@pytest.mark.parametrize("target", ["product", "template", "item"])
+def test_an_answer_that_cannot_be_built_leaves_no_row(app, client, admin_headers, template_id, monkeypatch,
+                                                      target):
+    """How finding 10 left rows behind: the row was committed, then building the answer failed (500). The answer
+    is now built before the commit."""
+    from omnicrm.inventory import service as inventory
+    from omnicrm.products import service as products
+
+    def choke(*args, **kwargs):
+        raise ArithmeticError("cannot render")
+
+    module, name, url, body, model = {
+        "product": (products, "product_to_dict", "/crm/product/", {
+            "product_name": "P", "product_slug": "p", "category": "standalone"}, Product),
+        "template": (inventory, "template_to_dict", "/crm/inventory/template/", {
+            "item": "Router", "wholesale_cost": "1.00", "retail_cost": "2.00", "itemtext1_label": "Serial",
+            "itemtext2_label": "MAC"}, InventoryTemplate),
+        "item": (inventory, "item_to_dict", "/crm/inventory/", {
+            "inventory_template_id": template_id, "itemtext1": "8961001"}, Inventory),
+    }[target]
+    before = _rows(app, model)
+    monkeypatch.setattr(module, name, choke)
+    response = client.post(url, json=body, headers=admin_headers)
+    assert response.status_code == 500 and response.get_json() == {"message": "Internal server error"}
+    assert _rows(app, model) == before
+
+
+def test_huge_ids_inside_query_arguments_and_lists_are_refused(client, admin_headers, template_id):
+    big = 2**64
+    export = client.get("/crm/inventory/export", query_string={"inventory_template_id": big},
+                        headers=admin_headers)
+    assert export.status_code == 404
+    product = client.put("/crm/product/", json={"product_name": "P", "product_slug": "p", "category": "addon",
+                                                "relies_on_list": [big]}, headers=admin_headers)
+    assert product.status_code == 400 and product.get_json()["errors"]["relies_on_list"]
+
+
+def test_huge_inventory_id_in_an_order_is_a_400(client, admin_headers, template_id):
+    product = client.put("/crm/product/", json={
+        "product_name": "SIM", "product_slug": "sim", "category": "standalone", "service_type": "mobile",
+        "inventory_items_list": "SIM Card", "provisioning_play": "play_local_mobile_sim", "enabled": True},
+        headers=admin_headers)
+    assert product.status_code == 201, product.get_json()
+    customer = client.put("/crm/customer/", json={"customer_name": "Orders", "customer_account_type": "Individual"},
+                          headers=admin_headers).get_json()["customer_id"]
+    response = client.put("/crm/provision/", json={"product_id": product.get_json()["product_id"],
+                                                   "customer_id": customer, "SIM Card": 2**64},
+                          headers=admin_headers)
+    assert response.status_code == 400, response.get_json()

@@ -207,7 +207,18 @@ def _snapshot_of(customer_id):
     return rows
 
 
-def _walk(client, app, headers, bravo):
+def _requests(rule, method, alpha, bravo):
+    """(query, body) pairs for one route: reads with B's id, name and filters; writes pointing at B entirely, and
+    at the caller's own customer with B's records inside (an order for oneself on B's service)."""
+    if method == "GET":
+        if rule.arguments:
+            return [({}, None)]
+        return [({}, None), ({"search": MARK}, None), ({"customer_id": bravo["customer_id"]}, None),
+                ({"filters": json.dumps({"customer_id": bravo["customer_id"]})}, None)]
+    return [({}, _attack_body(bravo)), ({}, {**_attack_body(bravo), "customer_id": alpha["customer_id"]})]
+
+
+def _walk(client, app, headers, alpha, bravo):
     """Every endpoint called with B's ids in the path and the body; returns the answers that gave B away."""
     leaks = []
     for rule, method, fn in _endpoints(app):
@@ -215,16 +226,14 @@ def _walk(client, app, headers, bravo):
             continue
         url = _url(rule, bravo)
         has_id = any(name not in CATALOGUE_IDS for name in rule.arguments)
-        queries = [{}] if rule.arguments else [{}, {"search": MARK}, {"customer_id": bravo["customer_id"]},
-                                       {"filters": json.dumps({"customer_id": bravo["customer_id"]})}]
-        for query in queries:
-            body = _attack_body(bravo) if method != "GET" else None
+        for query, body in _requests(rule, method, alpha, bravo):
             response = client.open(url, method=method, json=body, query_string=query, headers=headers)
             text = response.get_data(as_text=True)
+            shown = f"{method} {url} {query} {body and body['customer_id']}: {response.status_code} {text[:200]}"
             if response.status_code >= 500:
-                leaks.append(f"{method} {url} {query}: {response.status_code} {text[:200]}")
+                leaks.append(shown)
             elif 200 <= response.status_code < 300 and (has_id or method != "GET" or MARK in text.lower()):
-                leaks.append(f"{method} {url} {query}: {response.status_code} {text[:200]}")
+                leaks.append(shown)
     return leaks
 
 
@@ -239,7 +248,7 @@ def test_customer_user_never_reaches_another_customer(app, client, two_customers
     # The attacker is a working self-care user: it sees its own customer (so the refusals below mean something).
     own = client.get(f"/crm/customer/customer_id/{two_customers['alpha']['customer_id']}", headers=headers)
     assert own.status_code == 200, own.get_json()
-    leaks = _walk(client, app, headers, bravo)
+    leaks = _walk(client, app, headers, two_customers["alpha"], bravo)
     assert leaks == [], "customer A's user reached customer B:\n" + "\n".join(leaks)
     with app.app_context():
         assert _snapshot_of(bravo["customer_id"]) == before

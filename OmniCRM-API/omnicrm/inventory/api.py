@@ -124,8 +124,7 @@ class Templates(Resource):
     def post(self):
         """Create an inventory template: item name, default costs, itemtext1..20 labels, secret fields."""
         template = inventory.create_template(json_body())
-        db.session.commit()
-        return inventory.template_to_dict(template), 201
+        return db.commit_rendered(inventory.template_to_dict, template), 201
 
     @requires("create_inventory_template")
     @ns.expect(template_model)
@@ -149,8 +148,7 @@ class TemplateById(Resource):
         """Update a template. Renaming renames its items; products still naming the old name are reported."""
         template = inventory.get_template(inventory_template_id)
         warnings = inventory.update_template(template, json_body())
-        db.session.commit()
-        body = inventory.template_to_dict(template)
+        body = db.commit_rendered(inventory.template_to_dict, template)
         if warnings:
             body["warnings"] = warnings
         return body
@@ -193,8 +191,7 @@ class Items(Resource):
     def post(self):
         """Create an item of a template (costs default to the template's)."""
         item = inventory.create_item(json_body())
-        db.session.commit()
-        return inventory.item_to_dict(item, reveal_secrets=_reveal()), 201
+        return db.commit_rendered(inventory.item_to_dict, item, reveal_secrets=_reveal()), 201
 
     @requires("create_inventory")
     @ns.expect(item_model)
@@ -225,8 +222,7 @@ class ItemById(Resource):
         """Update an item; assign it ({customer_id, service_id, item_state: Assigned}) or release it
         ({customer_id: null, service_id: null, item_state: In Stock}). Assignment is atomic."""
         item = inventory.update_item(inventory.get_item(inventory_id), json_body())
-        db.session.commit()
-        return inventory.item_to_dict(item, reveal_secrets=_reveal())
+        return db.commit_rendered(inventory.item_to_dict, item, reveal_secrets=_reveal())
 
     @requires("update_inventory")
     @ns.expect(item_model)

@@ -185,8 +185,7 @@ class Products(Resource):
     def post(self):
         """Create a product (every field of spec 04 §2; provisioning_play must exist in the playbook folder)."""
         product = products.create_product(json_body())
-        db.session.commit()
-        return products.product_to_dict(product), 201
+        return db.commit_rendered(products.product_to_dict, product), 201
 
     @requires("create_product")
     @ns.expect(product_model)
@@ -224,8 +223,7 @@ class ProductById(Resource):
     def patch(self, product_id):
         """Update some fields (enable/disable with {"enabled": false}); last_modified is set."""
         product = products.update_product(products.get_product(product_id), json_body())
-        db.session.commit()
-        return products.product_to_dict(product)
+        return db.commit_rendered(products.product_to_dict, product)
 
     @requires("update_product")
     @ns.expect(product_model)
@@ -249,8 +247,7 @@ class ProductClone(Resource):
     def post(self, product_id):
         """Clone Product: a disabled copy whose name and slug carry the suffix _clone."""
         clone = products.clone_product(products.get_product(product_id))
-        db.session.commit()
-        return products.product_to_dict(clone), 201
+        return db.commit_rendered(products.product_to_dict, clone), 201
 
 
 namespaces = [ns]

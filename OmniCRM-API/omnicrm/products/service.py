@@ -8,7 +8,7 @@ from sqlalchemy import func, or_, select
 from omnicrm import db
 from omnicrm.activity import log as activity
 from omnicrm.common.serialize import row_to_dict
-from omnicrm.common.validation import Checker
+from omnicrm.common.validation import INT_MAX, Checker
 from omnicrm.db import utcnow
 from omnicrm.errors import Conflict
 from omnicrm.products.lists import ListFormatError, parse_features, parse_list
@@ -60,6 +60,9 @@ def _check_relies_on(check):
             return
         if isinstance(value, str) and value.isdigit():
             value = int(value)
+        if isinstance(value, int) and value > INT_MAX:
+            check.error("relies_on_list", "product ids must be positive whole numbers")
+            return
         normalised.append(value)
     ids = [v for v in normalised if isinstance(v, int)]
     if ids:
