@@ -5,9 +5,8 @@ from decimal import Decimal, InvalidOperation
 
 from flask import request
 
+from omnicrm.common.emails import EMAIL_RE  # noqa: F401 - re-exported for the modules that import it from here
 from omnicrm.errors import ValidationError
-
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def json_body():

@@ -8,6 +8,7 @@ import logging
 
 from flask import current_app
 
+from omnicrm.common.emails import split_emails
 from omnicrm.provisioning.models import STATUS_FAILED, STATUS_RUNNING, STATUS_SKIPPED
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,9 @@ def failure_email_text(job):
 
 def send_failure_email(job):
     """Best effort: a mail problem is logged, it never changes the job's outcome."""
-    recipients = current_app.config["CRM"]["provisioning"].get("failure_list") or []
+    recipients, invalid = split_emails(current_app.config["CRM"]["provisioning"].get("failure_list") or [])
+    if invalid:
+        log.warning("provisioning.failure_list: skipping invalid address(es) %s", ", ".join(invalid))
     if not recipients:
         return None
     from omnicrm import db
