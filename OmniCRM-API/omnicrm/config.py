@@ -227,6 +227,7 @@ def validate(config):
         log.warning("provisioning.failure_list: ignoring invalid e-mail address(es) %s; provisioning failure "
                     "e-mails go to %s", ", ".join(invalid), ", ".join(valid) or "nobody")
     config["provisioning"]["failure_list"] = valid
+    config["provisioning"].setdefault("support_list", ["support@example.com"])
     config["provisioning"].setdefault("playbook_dir", "Provisioners/plays")
     config["provisioning"].setdefault("timeout_seconds", 900)
     config["provisioning"].setdefault("workers", 2)
