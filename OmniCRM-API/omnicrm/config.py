@@ -5,12 +5,15 @@ The YAML in the repository holds safe defaults; secrets and deployment URLs come
 """
 import ipaddress
 import json
+import logging
 import os
 import re
 from pathlib import Path
 
 import yaml
 from dotenv import load_dotenv
+
+from omnicrm.common.emails import split_emails
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG_PATH = REPO_ROOT / "crm_config.yaml"
@@ -53,6 +56,9 @@ ENV_OVERRIDES = {
 }
 # Any key can also be overridden generically: OMNICRM__SECTION__KEY=value.
 GENERIC_PREFIX = "OMNICRM__"
+
+
+log = logging.getLogger(__name__)
 
 
 class ConfigError(Exception):
@@ -233,7 +239,12 @@ def validate(config):
         failure_list = [a.strip() for a in failure_list.split(",") if a.strip()]
     if not isinstance(failure_list, list):
         raise ConfigError("provisioning.failure_list", "must be a list of e-mail addresses")
-    config["provisioning"]["failure_list"] = failure_list
+    valid, invalid = split_emails(failure_list)
+    if invalid:  # one bad entry must not silence the others: warn once, keep the valid ones
+        log.warning("provisioning.failure_list: ignoring invalid e-mail address(es) %s; provisioning failure "
+                    "e-mails go to %s", ", ".join(invalid), ", ".join(valid) or "nobody")
+    config["provisioning"]["failure_list"] = valid
+    config["provisioning"].setdefault("support_list", ["support@example.com"])
     config["provisioning"].setdefault("playbook_dir", "Provisioners/plays")
     config["provisioning"].setdefault("timeout_seconds", 900)
     config["provisioning"].setdefault("workers", 2)

@@ -154,3 +154,65 @@ def test_reaper_fails_only_silent_running_jobs(app, catalogue):
         assert list(statuses) == [2, 1, 0, 2]
         rows[1].provisioning_status = 0  # not a real job: nothing will finish it
         db.session.commit()
+
+
+# ------------------------------------------------------------------ issue 12 finding 9: no process outlives its job
+
+def group_members(pgid):
+    """Live processes of a process group (zombies excluded), from /proc."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            members.append(int(stat.parent.name))
+    return members
+
+
+def start_stuck_job(app, client, admin_headers, catalogue, pgid_file):
+    with app.app_context():
+        product = db.session.get(Product, catalogue["failing"])
+        product.provisioning_play = "test_stuck"
+        product.provisioning_json_vars = json.dumps({"overridable": ["pgid_file"]})
+        db.session.commit()
+    response = client.put("/crm/provision/", headers=admin_headers, json={
+        "product_id": catalogue["failing"], "customer_id": catalogue["home"], "pgid_file": str(pgid_file)})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["provision_id"]
+
+
+def wait_for_group(pgid_file, timeout=60):
+    deadline = time.monotonic() + timeout
+    while not (pgid_file.exists() and pgid_file.read_text().strip()):
+        assert time.monotonic() < deadline, "the stuck task never started"
+        time.sleep(0.1)
+    pgid = int(pgid_file.read_text())
+    assert group_members(pgid), "the job's processes should be running"
+    return pgid
+
+
+def wait_until_gone(pgid, timeout=10):
+    deadline = time.monotonic() + timeout
+    while group_members(pgid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return group_members(pgid)
+
+
+def test_killed_worker_leaves_no_process_of_the_job(app, client, admin_headers, catalogue, rq_mode, tmp_path):
+    start_stuck_job(app, client, admin_headers, catalogue, tmp_path / "pgid")
+    worker = rq_mode()
+    pgid = wait_for_group(tmp_path / "pgid")
+    worker.send_signal(signal.SIGKILL)
+    worker.wait(10)
+    assert wait_until_gone(pgid) == []
+
+
+def test_timed_out_job_leaves_no_process(app, client, admin_headers, catalogue, provisioning_config, tmp_path):
+    provisioning_config["timeout_seconds"] = 4
+    provision_id = start_stuck_job(app, client, admin_headers, catalogue, tmp_path / "pgid")
+    pgid = wait_for_group(tmp_path / "pgid")
+    job = wait_for_job(client, admin_headers, provision_id, timeout=30)
+    assert job["provisioning_result_json"][-1]["event_name"] == "Provisioning timed out"
+    assert wait_until_gone(pgid) == []

@@ -42,7 +42,9 @@ class Identity:
 
 
 def permissions_of_roles(role_names):
-    """Union of the permissions of the named roles (case-insensitive names); unknown roles grant nothing."""
+    """Union of the permissions of the named roles (case-insensitive names). A name that is a permission of the
+    catalogue grants that permission, as in spec 03's API-key example (`view_customer`, `view_service`); any other
+    name grants nothing."""
     wanted = {r.lower() for r in role_names}
     if not wanted:
         return frozenset()
@@ -52,6 +54,7 @@ def permissions_of_roles(role_names):
         .join(Permission, Permission.id == role_permissions.c.permission_id)
     ).all()
     perms = {perm for role, perm in rows if role.lower() in wanted}
+    perms |= {canonical(name) for name in wanted if canonical(name) in CATALOGUE}
     if "admin" in wanted:
         perms.add("admin")
     return frozenset(perms)

@@ -42,6 +42,14 @@ class TransactionCollection(Resource):
         db.session.commit()
         return service.transaction_to_dict(row)
 
+    @requires("create_customer_transaction")
+    @ns.expect(transaction_model)
+    @ns.response(200, "Created", transaction_model)
+    @ns.response(400, "Invalid transaction: nothing written")
+    def post(self):
+        """Same as PUT: spec 04 §4.9 lists `POST /crm/transaction/` for playbooks."""
+        return self.put()
+
 
 @ns.route("/transaction_id/<int:transaction_id>")
 class TransactionItem(Resource):

@@ -5,9 +5,9 @@ from decimal import Decimal, InvalidOperation
 
 from flask import request
 
+from omnicrm.common.emails import EMAIL_RE  # noqa: F401 - re-exported for the modules that import it from here
 from omnicrm.errors import ValidationError
 
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Control characters other than tab/newline, and the bidi controls that make "evil\u202egnp.exe" show as
 # "evilexe.png" (Trojan Source): refused in every text field.
 FORBIDDEN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")

@@ -11,7 +11,7 @@ from omnicrm.auth.rbac import requires
 from omnicrm.common.listing import list_parser, paginate, parse_list_params
 from omnicrm.common.validation import json_body
 from omnicrm.customers.models import Customer
-from omnicrm.errors import DependencyError, Forbidden
+from omnicrm.errors import DependencyError, Forbidden, ValidationError
 from omnicrm.products.models import Product
 from omnicrm.provisioning import notify, service
 from omnicrm.provisioning.models import STATUS_RUNNING, STATUS_SUCCESS, Provision
@@ -122,12 +122,19 @@ def _automated_caller():
         raise Forbidden("Simple provisioning accepts only API keys or whitelisted addresses")
 
 
-@ns.route("/simple_provision_addon/service_id/<int:service_id>/product_id/<int:product_id>")
+@ns.route("/simple_provision_addon/service_id/<int:service_id>/product_id/<int:product_id>",
+          "/simple_provision_addon/service_id/<int:service_id>/<int:product_id>/<int:repeated_product_id>")
 class SimpleProvisionAddon(Resource):
     @requires("create_provision")
     @ns.response(200, "Job created and queued", created_model)
-    def post(self, service_id, product_id):
-        """Provision an add-on onto a service for an automated system (e.g. an OCS ActionPlan callback)."""
+    @ns.response(400, "The guide's path form with two different product ids")
+    def post(self, service_id, product_id, repeated_product_id=None):
+        """Provision an add-on onto a service for an automated system (e.g. an OCS ActionPlan callback). The second
+        path is the auto-renew callback exactly as the playbook guide writes it (spec 03 §12.11):
+        `.../service_id/<service_id>/<product_id>/<product_id>`."""
+        if repeated_product_id is not None and repeated_product_id != product_id:
+            raise ValidationError("Validation failed", errors={
+                "product_id": "the callback path repeats the product id: both must be the same"})
         _automated_caller()
         return _created(service.create_job(g.identity, {"service_id": service_id, "product_id": product_id}))
 
@@ -170,6 +177,20 @@ class WelcomeEmail(Resource):
         api_crmCommunicationCustomerWelcome to the customer's contacts, so no Mailjet secret reaches a playbook."""
         ensure_customer_visible(customer_id)
         return notify.send_welcome_email(customer_id, json_body())
+
+
+@ns.route("/cpe_config_email/inventory_id/<int:inventory_id>")
+class CpeConfigEmail(Resource):
+    @requires("create_provision")
+    @ns.response(200, "Sent (or recorded in the outbox) to provisioning.support_list")
+    @ns.response(400, "The item has no stored configuration")
+    @ns.response(404, "No such inventory item")
+    def post(self, inventory_id):
+        """The CPE play's e-mail of the rendered configuration to support (spec 03 §12.10 step 10), secrets
+        masked. For staff, API keys and provisioning jobs; not for subscribers."""
+        if g.identity.customer_id is not None:
+            raise Forbidden("The configuration e-mail is sent by provisioning, not by subscribers")
+        return notify.send_cpe_config_email(inventory_id)
 
 
 namespaces = [ns]

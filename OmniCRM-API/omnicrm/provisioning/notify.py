@@ -8,6 +8,7 @@ import logging
 
 from flask import current_app
 
+from omnicrm.common.emails import split_emails
 from omnicrm.provisioning.models import STATUS_FAILED, STATUS_RUNNING, STATUS_SKIPPED
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,9 @@ def failure_email_text(job):
 
 def send_failure_email(job):
     """Best effort: a mail problem is logged, it never changes the job's outcome."""
-    recipients = current_app.config["CRM"]["provisioning"].get("failure_list") or []
+    recipients, invalid = split_emails(current_app.config["CRM"]["provisioning"].get("failure_list") or [])
+    if invalid:
+        log.warning("provisioning.failure_list: skipping invalid address(es) %s", ", ".join(invalid))
     if not recipients:
         return None
     from omnicrm import db
@@ -90,3 +93,34 @@ def send_welcome_email(customer_id, data):
         return {"sent": False, "message": "The customer has no contact with an e-mail address"}
     return {"sent": all(r.status in ("sent", "recorded") for r in rows), "communication_id": rows[0].communication_id,
             "status": rows[0].status}
+
+
+def send_cpe_config_email(inventory_id):
+    """Pattern C's last step (spec 03 §12.10): the CPE's rendered configuration to `provisioning.support_list`,
+    through the communications module (no Mailjet secret in a playbook) and with the CPE's secrets (admin
+    password, Wi-Fi PSK) masked: support reads them from the inventory item with view_inventory_secrets."""
+    from omnicrm import db
+    from omnicrm.communications.service import send_plain_email
+    from omnicrm.errors import NotFound, ValidationError
+    from omnicrm.inventory.models import Inventory
+    from omnicrm.provisioning.redaction import Redactor, inventory_secret_values
+    item = db.session.get(Inventory, inventory_id)
+    if item is None:
+        raise NotFound(f"Inventory item {inventory_id} not found")
+    if not item.config_content:
+        raise ValidationError("Validation failed", errors={"inventory_id": "this item has no stored configuration"})
+    recipients, invalid = split_emails(current_app.config["CRM"]["provisioning"].get("support_list") or [])
+    if invalid:
+        log.warning("provisioning.support_list: skipping invalid address(es) %s", ", ".join(invalid))
+    if not recipients:
+        return {"sent": False, "message": "provisioning.support_list has no valid address"}
+    name = item.management_url or f"inventory {item.inventory_id}"
+    config = Redactor(inventory_secret_values([item.inventory_id])).text(item.config_content)
+    text = (f"CPE configuration {item.config_file_path or ''} for {name} (inventory_id {item.inventory_id}, "
+            f"customer_id {item.customer_id}, service_id {item.service_id}).\nSecrets are masked (***): read them "
+            f"from the inventory item.\n\n{config}")
+    row = send_plain_email(recipients, f"CPE configuration - {name}"[:250], text, customer_id=item.customer_id,
+                           raise_errors=False)
+    db.session.commit()
+    return {"sent": row.status in ("sent", "recorded"), "communication_id": row.communication_id,
+            "status": row.status}

@@ -6,7 +6,9 @@ and the end state are identical in both modes.
 import json
 import logging
 import os
+import shlex
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -232,6 +234,51 @@ def write_extravars(private_dir, variables):
     return path
 
 
+def write_guard(private_dir):
+    """The job's copy of process_guard.py, started by ansible-runner instead of ansible-playbook."""
+    path = os.path.join(private_dir, "ansible-playbook-guard")
+    source = (Path(__file__).parent / "process_guard.py").read_text()
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o700)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(f"#!{sys.executable}\n{source}")
+    return path
+
+
+class Deadline:
+    """ansible-runner's cancel callback: the job's heartbeat, and its timeout. At the timeout the guard is asked to
+    kill every process of the job (ansible-runner's own timeout kills one process group, which Ansible's workers
+    have left)."""
+
+    def __init__(self, recorder, seconds, pidfile):
+        self.recorder, self.pidfile = recorder, pidfile
+        self.ends = time.monotonic() + seconds
+        self.timed_out = False
+
+    def __call__(self):
+        self.recorder.heartbeat()
+        if time.monotonic() < self.ends:
+            return False
+        self.timed_out = True
+        self._stop_guard()
+        return True
+
+    def _stop_guard(self):
+        try:
+            pid = int(Path(self.pidfile).read_text())
+            os.kill(pid, signal.SIGTERM)
+        except (OSError, ValueError):
+            return  # not started or already gone
+        give_up = time.monotonic() + 5
+        while time.monotonic() < give_up:
+            try:
+                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except (OSError, IndexError):
+                return
+            if state == "Z":
+                return
+            time.sleep(0.05)
+
+
 def run_playbook(path, variables, recorder, timeout_seconds):
     """ansible-runner in a private directory removed afterwards (it holds the extravars, token included)."""
     if hasattr(os, "geteuid") and os.geteuid() == 0:
@@ -240,17 +287,20 @@ def run_playbook(path, variables, recorder, timeout_seconds):
     private_dir = tempfile.mkdtemp(prefix="omnicrm-provision-")
     try:
         write_extravars(private_dir, variables)
+        pidfile = os.path.join(private_dir, "guard.pid")
+        deadline = Deadline(recorder, timeout_seconds, pidfile)
         runner = ansible_runner.run(
-            private_data_dir=private_dir, playbook=str(path),
+            private_data_dir=private_dir, binary=write_guard(private_dir), cmdline=shlex.quote(str(path)),
             inventory=f"localhost ansible_connection=local ansible_python_interpreter={sys.executable}",
-            event_handler=recorder, cancel_callback=recorder.heartbeat,
-            timeout=timeout_seconds, quiet=True,
+            event_handler=recorder, cancel_callback=deadline, quiet=True,
             envvars={"PATH": VENV_BIN + os.pathsep + os.environ.get("PATH", ""), "ANSIBLE_NOCOLOR": "1",
+                     "OMNICRM_GUARD_PIDFILE": pidfile,
                      "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_RETRY_FILES_ENABLED": "0",
                      "ANSIBLE_LOCAL_TEMP": os.path.join(private_dir, "tmp"),
                      "ANSIBLE_DEPRECATION_WARNINGS": "0", "ANSIBLE_PYTHON_INTERPRETER": sys.executable},
             settings={"pexpect_timeout": 2})
-        return runner.status, runner.rc, _read(runner.stdout), _read(runner.stderr)
+        status = "timeout" if deadline.timed_out else runner.status
+        return status, runner.rc, _read(runner.stdout), _read(runner.stderr)
     finally:
         shutil.rmtree(private_dir, ignore_errors=True)
 

@@ -128,13 +128,19 @@ def list_services(params):
 
 # ---------------------------------------------------------------------------------------------- writing
 
+# The guide's Pattern A payload (spec 03 §12.8) sends service_type "generic": always accepted, and read as the
+# product's own service_type when the product has one (so add-ons keep matching the service).
+GENERIC_SERVICE_TYPE = "generic"
+
+
 def _check_fields(check, allowed_types, creating):
     """Type checks shared by create and PATCH (values land in check.values)."""
     data = check.data
     check.string("service_name", required=creating, max_length=255)
     if "service_name" in data and not creating and not str(data.get("service_name") or "").strip():
         check.error("service_name", "cannot be empty")
-    check.string("service_type", max_length=50, choices=allowed_types or None)
+    check.string("service_type", max_length=50,
+                 choices=(*allowed_types, GENERIC_SERVICE_TYPE) if allowed_types else None)
     check.string("service_status", max_length=30, choices=SERVICE_STATUSES)
     if "service_status" in data and data["service_status"] in (None, ""):
         check.error("service_status", f"must be one of: {', '.join(SERVICE_STATUSES)}")
@@ -236,7 +242,7 @@ def create_service(data):
             service.provisioning_play = product.provisioning_play
         if "provisioning_json_vars" not in data:
             service.provisioning_json_vars = product.provisioning_json_vars
-        if "service_type" not in data:
+        if "service_type" not in data or (data["service_type"] == GENERIC_SERVICE_TYPE and product.service_type):
             service.service_type = product.service_type
         if "icon" not in data:
             service.icon = product.icon
