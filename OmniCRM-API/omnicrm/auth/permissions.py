@@ -89,6 +89,9 @@ DEFAULT_ROLES = {
     "Auditor": ("Read-only: every view permission, nothing else", _views()),
     "Customer": ("Self-care users: only their own customer's records",
                  [*_views(own=True), "view_product", "create_provision"]),
+    # The role to whitelist the OCS host with: its *http_post auto-renewal callbacks
+    # (/crm/provision/simple_provision_addon/...) start add-on provisioning and nothing else.
+    "OCS Callback": ("CGRateS *http_post callbacks: auto-renewal provisioning only", ["create_provision"]),
 }
 
 
