@@ -115,7 +115,7 @@ export const productsApi = {
 // ------------------------------------------------------------------------------------------ inventory
 
 export const ITEM_STATES = ["New", "In Transit", "In Stock", "Assigned", "In Use", "Used", "Internal Use", "Damaged",
-  "Out of Service", "Decommissioned", "Lost", "Stolen"];
+  "Out of Service", "Decommissioned", "Lost", "Stolen", "Quarantined"];
 
 export interface InventoryTemplate {
   inventory_template_id: number;
