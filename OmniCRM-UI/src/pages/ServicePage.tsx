@@ -178,6 +178,9 @@ function Details({ service: s }: { service: Service }) {
         <Field label={t("services.contractEnd")} value={formatDateTime(s.contract_end_date)} />
         <Field label={t("services.notes")} value={s.service_notes} />
       </SimpleGrid>
+      {s.service_status === "Pending Cancellation" && s.grace_period_end && (
+        <Alert color="orange" mt="sm" data-testid="grace-period">{t("services.graceEnds", { date: formatDateTime(s.grace_period_end) })}</Alert>
+      )}
       {!!s.bundled_services?.length && (
         <Text size="sm" mt="sm">{t("services.bundled")}:{" "}
           {s.bundled_services.map((b, i) => (

@@ -104,6 +104,7 @@ const en = {
     statusConfirm: "Change {{name}} to {{status}}? The customer may lose service.",
     deleteTitle: "Delete service", deleteConfirm: "Delete {{name}}? Its auto-renewals are removed and its inventory goes back to stock.",
     deprovision: "Deprovision", deprovisionTitle: "Deprovision service",
+    graceEnds: "Cancellation requested: no more renewals; the service is deprovisioned on {{date}} unless it is paid (set it Active) before.",
     deprovisionConfirm: "Are you sure? Any remaining balance will be lost. {{name}} is removed from the network and the OCS, its numbers are quarantined and its SIMs and equipment return to stock; the record stays for history.",
     addAddon: "Add-ons", balances: "Balances", noBalances: "No balances on this service.", updated: "Updated {{when}}",
     units: { DATA: "Data", VOICE: "Voice", SMS: "SMS", MONETARY: "Credit" }, unlimited: "Unlimited",

@@ -105,6 +105,7 @@ const sp: Translation = {
     statusConfirm: "¿Cambiar {{name}} a {{status}}? El cliente puede perder el servicio.",
     deleteTitle: "Eliminar servicio", deleteConfirm: "¿Eliminar {{name}}? Se quitan sus renovaciones automáticas y su inventario vuelve al stock.",
     deprovision: "Dar de baja", deprovisionTitle: "Dar de baja el servicio",
+    graceEnds: "Cancelación solicitada: no se renueva más; el servicio se da de baja el {{date}} salvo que se pague antes (póngalo Activo).",
     deprovisionConfirm: "¿Está seguro? Cualquier saldo restante se perderá. {{name}} se quita de la red y del OCS, sus números quedan en cuarentena y sus SIM y equipos vuelven al stock; el registro se conserva.",
     addAddon: "Complementos", balances: "Saldos", noBalances: "Este servicio no tiene saldos.", updated: "Actualizado {{when}}",
     units: { DATA: "Datos", VOICE: "Voz", SMS: "SMS", MONETARY: "Crédito" }, unlimited: "Ilimitado",
