@@ -20,7 +20,8 @@ def test_new_customer_gets_the_welcome_email_with_the_spec_variables(app, client
     assert message["TemplateID"] == 5977509 and message["TemplateLanguage"] is True
     assert message["To"] == [{"Email": "jane@example.com", "Name": "Jane Home"}]
     assert message["Variables"] == {"customer_name": "Jane Home", "email": "jane@example.com",
-                                    "company_name": "YourCompany Support", "login_url": "http://localhost:5000/login",
+                                    "company_name": "YourCompany Support",
+                                    "login_url": f"{app.config['CRM']['crm']['base_url']}/login",
                                     "support_url": "mailto:support@yourcompany.com"}
     with app.app_context():
         [row] = db.session.scalars(select(Communication)).all()

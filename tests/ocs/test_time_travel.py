@@ -1,11 +1,9 @@
 """The time-travel harness (tests/fixtures/cgrates.py `ocs_clock`): the simulator's clock moves forward with its
 scheduler running, monthly plans fire with cron semantics across 28-31 day months, *http_post callbacks go out at the
 moment each timing fires, and a removed plan keeps firing until SchedulerSv1.Reload, as CONTRACT.md §8.9 says."""
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
+
+from tests.ocs.test_cgrates_sim import callback_server  # noqa: F401 - fixture
 
 ACC = {"Tenant": "cgrates.org", "Account": "tt1"}
 
@@ -15,28 +13,6 @@ def clock(cgrates_sim, ocs_clock):
     cgrates_sim.reset()
     ocs_clock.start("2027-01-31T10:00:00Z")
     return ocs_clock
-
-
-class _Recorder(BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        self.server.calls.append((self.server.clock.now().isoformat(), body["ID"]))
-        self.send_response(200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def callback(clock):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    server.calls, server.clock = [], clock
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 def _monthly_plan(sim, plan_id, url=None, time="*monthly"):
@@ -69,14 +45,15 @@ def test_hours_and_days_advance_and_monthly_estimated_clamps_to_month_end(cgrate
     assert [f["Time"][:10] for f in fired] == ["2027-02-28", "2027-03-31"]
 
 
-def test_http_post_reaches_the_callback_at_the_moment_each_timing_fires(cgrates_sim, clock, callback):
-    url = f"http://127.0.0.1:{callback.server_port}/renew"
+def test_http_post_reaches_the_callback_at_the_moment_each_timing_fires(cgrates_sim, clock, callback_server):
+    url = f"http://127.0.0.1:{callback_server.server_port}/renew"
     cgrates_sim.control("SetTime", Time="2027-01-15T08:00:00Z")
     _monthly_plan(cgrates_sim, "PCB", url)
     clock.advance(months=2)
-    assert callback.calls == [("2027-02-15T08:00:00+00:00", "cgrates.org:tt1"),
-                              ("2027-03-15T08:00:00+00:00", "cgrates.org:tt1")]
-    assert [p["Status"] for p in clock.posts()] == [200, 200]
+    assert [body["ID"] for _type, body in callback_server.bodies] == ["cgrates.org:tt1", "cgrates.org:tt1"]
+    posts = clock.posts()  # each delivered with the clock at its own firing, not at the end of the trip
+    assert [(p["Status"], p["Time"][:19]) for p in posts] == [(200, "2027-02-15T08:00:00"),
+                                                              (200, "2027-03-15T08:00:00")]
 
 
 def test_removed_plan_and_account_keep_firing_until_the_scheduler_reloads(cgrates_sim, clock):

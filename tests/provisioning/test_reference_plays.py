@@ -39,7 +39,8 @@ def test_psim_only_and_deprovision(reference):
     gone = ref.order("Mobile-SIM", service_id=service["service_id"], action="deprovision")
     assert gone["provisioning_status"] == 0, failed_events(gone)
     assert ref.services()[0]["service_status"] == "Deactivated" and ref.accounts() == []
-    assert {ref.item(i)["item_state"] for i in items.values()} == {"Decommissioned"} and ref.held_items() == 0
+    assert ref.item(items["SIM Card"])["item_state"] == "In Stock" and ref.held_items() == 0
+    assert ref.item(items["Mobile Number"])["item_state"] == "Quarantined"  # the porting period, then In Stock
 
 
 def test_simple_service_and_late_failure(reference):

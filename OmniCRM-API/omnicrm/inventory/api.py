@@ -239,6 +239,27 @@ class ItemById(Resource):
         return {"message": "Inventory item deleted"}
 
 
+@ns.route("/service_id/<int:service_id>")
+class ServiceItems(Resource):
+    @requires("view_inventory")
+    @ns.response(200, "{data: [every item of the service]} (no paging: deprovisioning must see them all)")
+    def get(self, service_id):
+        """Every inventory item of a service (deprovisioning reads the SIMs' IMSI from here for the HSS)."""
+        return {"data": [inventory.item_to_dict(i) for i in inventory.service_items(service_id)]}
+
+
+@ns.route("/service_id/<int:service_id>/release")
+class ServiceItemsRelease(Resource):
+    @requires("update_inventory")
+    @ns.response(200, "{released: [{inventory_id, item, item_state, quarantine_until}]}")
+    def post(self, service_id):
+        """Release every item of a deprovisioned service by kind (spec 06 §12): numbers Quarantined for the porting
+        period (then In Stock), SIMs In Stock, other equipment Used."""
+        released = inventory.release_service_inventory(service_id)
+        db.session.commit()
+        return {"service_id": service_id, "released": released}
+
+
 @ns.route("/customer_id/<int:customer_id>")
 class CustomerItems(Resource):
     @requires("view_inventory", own="view_own_inventory")

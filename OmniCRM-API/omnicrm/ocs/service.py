@@ -213,8 +213,8 @@ def resume_renewals(service):
     """Re-create and re-attach the plans pause_renewals took off. Their timings keep the original anchor, so the next
     renewal is the next anniversary after reactivation (a renewal date missed while paused is not charged)."""
     paused = json.loads(service.paused_action_plans or "[]")
-    if not paused:
-        return []
+    if not paused or get_account(service.service_uuid) is None:
+        return []  # an account removed meanwhile (deprovisioned) is not re-created by a status change
     client = ocs_client()
     for plan in paused:
         if not plan.get("shared"):

@@ -3,7 +3,9 @@ one at a time, each its own Provision row with `parent_provision_id` = the first
 
 After the first job succeeds the engine looks up the service it created (same customer and product, created
 while it ran, not part of a bundle) and passes its id to every later part as `service_id`. A part starts only
-after the previous one succeeded; a failed part rolls itself back and stops the chain.
+after the previous one succeeded. A chain succeeds or fails as a unit: a failed part rolls itself back, then
+`roll_back` undoes what the earlier jobs of the chain created (their services deprovisioned and deleted, their
+charges voided), so a half-built bundle never stays provisioned or charged.
 """
 import json
 
@@ -12,6 +14,7 @@ from sqlalchemy import func, select
 from omnicrm import db
 from omnicrm.activity import log as activity
 from omnicrm.provisioning import playbooks
+from omnicrm.errors import Conflict
 from omnicrm.provisioning.models import STATUS_RUNNING, STATUS_SUCCESS, Provision
 from omnicrm.services.models import Service
 
@@ -36,6 +39,8 @@ def created_service_id(job):
 
 def create_part(root, play, retry_of=None):
     """A Provision row for one part of root's chain (no validation: the order was validated for the root)."""
+    if root.service_id is None or db.session.get(Service, root.service_id) is None:
+        raise Conflict(f"The bundle of job {root.provision_id} was rolled back when a part failed: order it again")
     variables = {k: v for k, v in json.loads(root.provisioning_json_vars or "{}").items() if k not in NOT_INHERITED}
     inventory_keys = set()
     if root.product is not None:
@@ -77,3 +82,32 @@ def advance(provision_id):
     if done >= len(parts):
         return None
     return create_part(root, parts[done])
+
+
+def roll_back(provision_id):
+    """Called when a job failed: if it is a chain part, undo the earlier parts and the first job (the bundle's
+    services, newest first: OCS deprovisioned, inventory back in stock, unbilled charges voided, rows deleted).
+    Returns the ids of the services removed."""
+    from omnicrm.billing.models import Transaction
+    from omnicrm.billing.service import void_transaction
+    from omnicrm.services.service import delete_service
+    job = db.session.get(Provision, provision_id)
+    root = db.session.get(Provision, job.parent_provision_id) if job and job.parent_provision_id else None
+    bundle = db.session.get(Service, root.service_id) if root is not None and root.service_id else None
+    if bundle is None:
+        return []
+    services = [*db.session.scalars(select(Service).where(Service.bundled_parent == bundle.service_id)
+                                    .order_by(Service.service_id.desc())), bundle]
+    removed = []
+    for service in services:
+        for charge in db.session.scalars(select(Transaction).where(Transaction.service_id == service.service_id,
+                                                                   Transaction.void.is_(False),
+                                                                   Transaction.invoice_id.is_(None))):
+            void_transaction(charge)
+        removed.append(delete_service(service)["service_id"])
+    activity.record("provision", root.provision_id, "chain_rolled_back",
+                    f"Chain {root.provision_id} rolled back after part {provision_id} failed: services "
+                    f"{', '.join(map(str, removed))} removed", customer_id=root.customer_id,
+                    actor="system:provisioning")
+    db.session.commit()
+    return removed

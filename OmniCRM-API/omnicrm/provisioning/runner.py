@@ -65,7 +65,8 @@ def crm_config_for_playbooks():
         "ocs": {"ocsApi": ocs.get("ocsApi"), "ocsTenant": ocs.get("ocsTenant"), "cgrates": endpoint,
                 "OCS": endpoint, "0CS": endpoint},
         "hss": {"hss_peers": (config.get("hss") or {}).get("hss_peers") or [],
-                "apn_list": (config.get("hss") or {}).get("apn_list")},
+                "apn_list": (config.get("hss") or {}).get("apn_list"),
+                "deprovision_subscriber": (config.get("hss") or {}).get("deprovision_subscriber", True) is not False},
         "smsc": {"source_msisdn": (config.get("smsc") or {}).get("source_msisdn"),
                  "smsc_url": (config.get("smsc") or {}).get("smsc_url")},
         "service_types": config.get("service_types") or [],
@@ -390,18 +391,22 @@ def finish_job(provision_id, outcome, reason=None):
     if outcome == STATUS_FAILED:
         from omnicrm.provisioning.notify import send_failure_email
         send_failure_email(job)
-        _start_grace_period_if_renewal(job)
+        _after_failure(job)
     return outcome
 
 
-def _start_grace_period_if_renewal(job):
-    """A failed renewal puts the service in its grace period (spec 06 §11.2); never fails the job's ending."""
+def _after_failure(job):
+    """What a failed job sets off: a chain fails as a unit (its earlier parts are undone), and a failed renewal
+    starts the service's grace period (spec 06 §11.2). Either failing (OCS down) is logged for staff; the job has
+    ended either way."""
+    from omnicrm.provisioning.chains import roll_back
     from omnicrm.services.lifecycle import renewal_failed
-    try:
-        renewal_failed(job)
-    except Exception:  # noqa: BLE001 - the job has ended either way; the lifecycle is retried by staff
-        db.session.rollback()
-        log.exception("could not start the grace period after failed job %s", job.provision_id)
+    for follow_up, argument in ((roll_back, job.provision_id), (renewal_failed, job)):
+        try:
+            follow_up(argument)
+        except Exception:  # noqa: BLE001 - see above
+            db.session.rollback()
+            log.exception("%s after failed job %s did not finish", follow_up.__name__, job.provision_id)
 
 
 def stale_jobs(now, stale_after_seconds):

@@ -115,7 +115,7 @@ export const productsApi = {
 // ------------------------------------------------------------------------------------------ inventory
 
 export const ITEM_STATES = ["New", "In Transit", "In Stock", "Assigned", "In Use", "Used", "Internal Use", "Damaged",
-  "Out of Service", "Decommissioned", "Lost", "Stolen"];
+  "Out of Service", "Decommissioned", "Lost", "Stolen", "Quarantined"];
 
 export interface InventoryTemplate {
   inventory_template_id: number;
@@ -231,6 +231,8 @@ export interface Service {
   service_active_date?: string | null;
   service_deactivate_date?: string | null;
   contract_end_date?: string | null;
+  /** Pending Cancellation: deprovisioned then unless paid (spec 06 §11.2). */
+  grace_period_end?: string | null;
   site_id?: number | null;
   bundled_parent?: number | null;
   bundled_services?: { service_id: number; service_name: string }[];

@@ -1,14 +1,14 @@
 import {
-  ActionIcon, Alert, Anchor, Badge, Button, Card, Group, Menu, Progress, SimpleGrid, Stack, Table, Text, Title, Tooltip,
+  ActionIcon, Alert, Anchor, Badge, Button, Card, Group, Menu, Modal, Progress, SimpleGrid, Stack, Table, Text, Title, Tooltip,
 } from "@mantine/core";
-import { IconChevronDown, IconCoin, IconPlus, IconRefresh, IconTrash } from "@tabler/icons-react";
+import { IconChevronDown, IconCoin, IconPlugConnectedX, IconPlus, IconRefresh, IconTrash } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useParams } from "react-router";
-import { ocsApi, SERVICE_STATUSES, servicesApi, type ActionPlan, type Service } from "../api/domain";
+import { ocsApi, provisioningApi, SERVICE_STATUSES, servicesApi, type ActionPlan, type Service } from "../api/domain";
 import { useAuth } from "../auth/AuthContext";
-import { AssignPlanModal } from "../components/AssignPlan";
+import { AssignPlanModal, ProgressStep } from "../components/AssignPlan";
 import { ServiceInventory } from "../components/InventoryItems";
 import { ErrorState, LoadingState } from "../components/States";
 import { TopUpModal } from "../components/TopUp";
@@ -32,6 +32,7 @@ export function ServicePage() {
   const { allows } = useAuth();
   const [addons, setAddons] = useState(false);
   const [topup, setTopup] = useState(false);
+  const [deprovisionJob, setDeprovisionJob] = useState<number | null>(null);
   const service = useQuery({ queryKey: ["service", id], queryFn: () => servicesApi.get(id), enabled: Number.isInteger(id) });
 
   const setStatus = useMutation({
@@ -52,6 +53,19 @@ export function ServicePage() {
     },
     onError: notifyError,
   });
+
+  // Full deprovisioning (spec 06 §11.2): a provisioning job with action "deprovision", followed live here.
+  const deprovision = useMutation({
+    mutationFn: (svc: Service) => provisioningApi.order({ product_id: svc.product_id, customer_id: svc.customer_id,
+      service_id: svc.service_id, action: "deprovision" }),
+    onSuccess: (body) => setDeprovisionJob(body.provision_id),
+    onError: notifyError,
+  });
+  const closeDeprovision = () => {
+    setDeprovisionJob(null);
+    void queryClient.invalidateQueries({ queryKey: ["service", id] });
+    void queryClient.invalidateQueries({ queryKey: ["services"] });
+  };
 
   if (service.isError) return <ErrorState error={service.error} onRetry={() => service.refetch()} />;
   if (service.isPending) return <LoadingState />;
@@ -100,6 +114,16 @@ export function ServicePage() {
               </Menu.Dropdown>
             </Menu>
           )}
+          {allows("create_provision") && s.product_id && s.service_status !== "Deactivated" && (
+            <Button color="red" variant="outline" leftSection={<IconPlugConnectedX size={16} />} loading={deprovision.isPending}
+              data-testid="deprovision-service"
+              onClick={() => confirmDanger({
+                title: t("services.deprovisionTitle"),
+                message: <Text size="sm">{t("services.deprovisionConfirm", { name: s.service_name })}</Text>,
+                confirmLabel: t("services.deprovision"),
+                onConfirm: () => deprovision.mutate(s),
+              })}>{t("services.deprovision")}</Button>
+          )}
           {allows("delete_customer_service") && (
             <Button color="red" variant="light" leftSection={<IconTrash size={16} />} loading={remove.isPending}
               onClick={() => confirmDanger({
@@ -122,6 +146,10 @@ export function ServicePage() {
         </Card>
       )}
       <TopUpModal service={s} opened={topup} onClose={() => setTopup(false)} />
+      <Modal opened={deprovisionJob !== null} onClose={closeDeprovision} title={t("services.deprovisionTitle")} size="lg"
+        closeOnClickOutside={false}>
+        {deprovisionJob !== null && <ProgressStep provisionId={deprovisionJob} onRetried={setDeprovisionJob} onClose={closeDeprovision} />}
+      </Modal>
       <AssignPlanModal opened={addons} onClose={() => setAddons(false)} customerId={s.customer_id} serviceId={s.service_id} />
     </Stack>
   );
@@ -150,6 +178,9 @@ function Details({ service: s }: { service: Service }) {
         <Field label={t("services.contractEnd")} value={formatDateTime(s.contract_end_date)} />
         <Field label={t("services.notes")} value={s.service_notes} />
       </SimpleGrid>
+      {s.service_status === "Pending Cancellation" && s.grace_period_end && (
+        <Alert color="orange" mt="sm" data-testid="grace-period">{t("services.graceEnds", { date: formatDateTime(s.grace_period_end) })}</Alert>
+      )}
       {!!s.bundled_services?.length && (
         <Text size="sm" mt="sm">{t("services.bundled")}:{" "}
           {s.bundled_services.map((b, i) => (

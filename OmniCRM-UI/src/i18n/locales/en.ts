@@ -103,6 +103,9 @@ const en = {
     changeStatus: "Change status", statusChanged: "Status changed to {{status}}",
     statusConfirm: "Change {{name}} to {{status}}? The customer may lose service.",
     deleteTitle: "Delete service", deleteConfirm: "Delete {{name}}? Its auto-renewals are removed and its inventory goes back to stock.",
+    deprovision: "Deprovision", deprovisionTitle: "Deprovision service",
+    graceEnds: "Cancellation requested: no more renewals; the service is deprovisioned on {{date}} unless it is paid (set it Active) before.",
+    deprovisionConfirm: "Are you sure? Any remaining balance will be lost. {{name}} is removed from the network and the OCS, its numbers are quarantined and its SIMs and equipment return to stock; the record stays for history.",
     addAddon: "Add-ons", balances: "Balances", noBalances: "No balances on this service.", updated: "Updated {{when}}",
     units: { DATA: "Data", VOICE: "Voice", SMS: "SMS", MONETARY: "Credit" }, unlimited: "Unlimited",
     usedOf: "{{used}} of {{allowance}} {{unit}} used", expires: "Expires {{when}}", usageChart: "Usage",
@@ -155,7 +158,7 @@ const en = {
     states: {
       New: "New", "In Transit": "In Transit", "In Stock": "In Stock", Assigned: "Assigned", "In Use": "In Use", Used: "Used",
       "Internal Use": "Internal Use", Damaged: "Damaged", "Out of Service": "Out of Service", Decommissioned: "Decommissioned",
-      Lost: "Lost", Stolen: "Stolen",
+      Lost: "Lost", Stolen: "Stolen", Quarantined: "Quarantined (porting period)",
     },
     export: "Export CSV", exported: "{{item}} exported", pickTemplateFirst: "Choose an inventory type first",
     import: "Import CSV", importTitle: "Import inventory from CSV", csvFile: "CSV file", check: "Check file",

@@ -104,6 +104,9 @@ const sp: Translation = {
     changeStatus: "Cambiar estado", statusChanged: "Estado cambiado a {{status}}",
     statusConfirm: "¿Cambiar {{name}} a {{status}}? El cliente puede perder el servicio.",
     deleteTitle: "Eliminar servicio", deleteConfirm: "¿Eliminar {{name}}? Se quitan sus renovaciones automáticas y su inventario vuelve al stock.",
+    deprovision: "Dar de baja", deprovisionTitle: "Dar de baja el servicio",
+    graceEnds: "Cancelación solicitada: no se renueva más; el servicio se da de baja el {{date}} salvo que se pague antes (póngalo Activo).",
+    deprovisionConfirm: "¿Está seguro? Cualquier saldo restante se perderá. {{name}} se quita de la red y del OCS, sus números quedan en cuarentena y sus SIM y equipos vuelven al stock; el registro se conserva.",
     addAddon: "Complementos", balances: "Saldos", noBalances: "Este servicio no tiene saldos.", updated: "Actualizado {{when}}",
     units: { DATA: "Datos", VOICE: "Voz", SMS: "SMS", MONETARY: "Crédito" }, unlimited: "Ilimitado",
     usedOf: "{{used}} de {{allowance}} {{unit}} usados", expires: "Caduca {{when}}", usageChart: "Consumo",
@@ -156,7 +159,7 @@ const sp: Translation = {
     states: {
       New: "Nuevo", "In Transit": "En tránsito", "In Stock": "En Stock", Assigned: "Asignado", "In Use": "En uso", Used: "Usado",
       "Internal Use": "Uso interno", Damaged: "Dañado", "Out of Service": "Fuera de servicio", Decommissioned: "Retirado",
-      Lost: "Perdido", Stolen: "Robado",
+      Lost: "Perdido", Stolen: "Robado", Quarantined: "En cuarentena (portabilidad)",
     },
     export: "Exportar CSV", exported: "{{item}} exportado", pickTemplateFirst: "Elija primero un tipo de inventario",
     import: "Importar CSV", importTitle: "Importar inventario desde CSV", csvFile: "Archivo CSV", check: "Comprobar archivo",
