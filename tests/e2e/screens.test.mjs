@@ -209,6 +209,7 @@ describe("staff console screens", { timeout: 240_000 }, () => {
 
     await page.getByTestId("topup-open").click();
     const dialog = page.getByRole("dialog");
+    await dialog.getByTestId("topup-reason").fill("Goodwill credit for the outage"); // staff say why (issue #13.4)
     await dialog.getByTestId("topup-amount").fill("0.50");
     await dialog.getByTestId("topup-submit").click();
     await dialog.getByText(/Must be between/).waitFor(); // checked before sending
