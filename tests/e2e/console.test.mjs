@@ -120,4 +120,18 @@ describe("staff console", { timeout: 180_000 }, () => {
     await screenshot(page, "users-390");
     await page.close();
   });
+  // The other tests fail on any console error, which is how a resource blocked by the CSP shows up.
+  it("serves the console and the Swagger UI under their Content-Security-Policy", async () => {
+    const page = await browser.context.newPage();
+    const errors = watchErrors(page);
+    const consolePolicy = (await page.goto(`${server.baseUrl}/login`)).headers()["content-security-policy"];
+    assert.match(consolePolicy, /script-src 'self' https:\/\/js\.stripe\.com;/);
+    assert.match(consolePolicy, /frame-ancestors 'none'/);
+    const docsPolicy = (await page.goto(`${server.baseUrl}/crm/docs`)).headers()["content-security-policy"];
+    assert.match(docsPolicy, /frame-ancestors 'none'/);
+    await page.getByText("OmniCRM API").first().waitFor();
+    await page.locator(".opblock-tag").first().waitFor();
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
 });

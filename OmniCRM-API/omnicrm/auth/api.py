@@ -250,7 +250,7 @@ class Users(Resource):
 
 
 def _checked_contact(contact_id):
-    if contact_id is None:
+    if contact_id in (None, ""):
         return None
     from omnicrm.customers.models import Contact
     if db.session.get(Contact, int(contact_id)) is None:
@@ -292,6 +292,7 @@ class UserItem(Resource):
         check.string("last_name", max_length=100)
         check.email("email")
         check.string("phone_number", max_length=50)
+        check.integer("contact_id", minimum=1)
         check.boolean("active")
         check.boolean("deleted")
         values = check.done()
