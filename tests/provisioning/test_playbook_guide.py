@@ -39,12 +39,26 @@ class _Hss(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def hss(app):
+def recorder():
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Hss)
     server.requests = []
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    return server
+
+
+@pytest.fixture
+def olt(app):
+    server = recorder()
+    app.config["CRM"]["olt"] = {"api_url": f"http://127.0.0.1:{server.server_port}"}
+    yield server
+    app.config["CRM"].pop("olt")
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def hss(app):
+    server = recorder()
     section = app.config["CRM"].setdefault("hss", {})
     saved = section.get("hss_peers")
     section["hss_peers"] = [f"http://127.0.0.1:{server.server_port}"]
@@ -154,3 +168,17 @@ def test_auto_renew_callback_path_as_the_guide_writes_it(app, client, catalogue,
         assert current.status_code == 200
     finally:
         del app.config["CRM"]["api_keys"][key]
+
+
+def test_home_internet_activates_the_ont_on_the_olt(reference, olt):
+    ref = reference
+    modem = ref.free_items("Modem Router")[0]
+    root = ref.order("home-internet-tv-voice", **{"Modem Router": modem})
+    assert root["provisioning_status"] == 0, [e["provisioning_result_json"] for e in root["provisioning_result_json"]
+                                              if e["provisioning_status"] == 2]
+    [(method, path, body)] = olt.requests
+    with ref.app.app_context():
+        item = db.session.get(Inventory, modem)
+        assert method == "POST" and path == f"/ont/{item.itemtext2}/activate"
+        assert body["service_id"] == root["service_id"] and body["customer_id"] == ref.customer_id
+        assert item.inventory_notes.startswith("OLT activated ")

@@ -69,6 +69,7 @@ def crm_config_for_playbooks():
                 "deprovision_subscriber": (config.get("hss") or {}).get("deprovision_subscriber", True) is not False},
         "smsc": {"source_msisdn": (config.get("smsc") or {}).get("source_msisdn"),
                  "smsc_url": (config.get("smsc") or {}).get("smsc_url")},
+        "olt": {"api_url": (config.get("olt") or {}).get("api_url") or ""},
         "service_types": config.get("service_types") or [],
     }
 
