@@ -271,3 +271,10 @@ def test_every_documented_field_survives_hostile_values(app, client, two_custome
                 if response.status_code >= 500 and response.status_code not in (502, 503):
                     failures.append(f"{method} {url} {name}={str(value)[:20]}: {response.status_code}")
     assert failures == []
+
+
+def test_trailing_zeros_are_still_two_decimals(client, admin_headers):
+    body = {"product_name": "Z", "product_slug": "z", "category": "standalone", "retail_cost": "10.500"}
+    response = client.put("/crm/product/", json=body, headers=admin_headers)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["retail_cost"] == "10.50"

@@ -13,6 +13,7 @@ from omnicrm.errors import ValidationError
 FORBIDDEN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 INT_MAX = 2**31 - 1  # ids and counts are INT columns on MariaDB
 MONEY_PLACES = 2
+CENT = Decimal(1).scaleb(-MONEY_PLACES)
 MONEY_LIMIT = Decimal(10) ** 10  # Money() is NUMERIC(14, 4): ten digits before the point
 EARLIEST, LATEST = datetime(1900, 1, 1), datetime(9999, 12, 31, 23, 59, 59)
 
@@ -137,9 +138,12 @@ class Checker:
             return None
         if abs(value) >= MONEY_LIMIT:
             self.error(name, f"must be less than {MONEY_LIMIT:,}")
-        elif value.as_tuple().exponent < -MONEY_PLACES:
+        elif value != value.quantize(CENT):  # "10.50" and "10.500" are fine, "10.005" is not
             self.error(name, f"must have at most {MONEY_PLACES} decimals")
-        return value
+        else:
+            return value
+        self.values.pop(name, None)
+        return None
 
     def datetime(self, name, required=False, end_of_day=False):
         raw, present = self._get(name, required)

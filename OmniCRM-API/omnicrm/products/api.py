@@ -197,13 +197,11 @@ class Products(Resource):
 
 @ns.route("/paginated")
 class ProductManagement(Resource):
-    @requires("view_product", self_care=True)
+    @requires("view_product")
     @ns.expect(list_parser)
     def get(self):
         """Product Management list: every product, disabled and out-of-window ones included (staff only).
         Filters: category, service_type, enabled, residential, business, customer_can_purchase."""
-        if _is_customer_user():
-            raise Forbidden("The product management list is for staff")
         params = parse_list_params()
         return paginate(select(Product), params, sortable=SORTABLE, default_sort="product_id",
                         serialize=products.product_to_dict, searchable=SEARCHABLE, filterable=FILTERS)
