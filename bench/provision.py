@@ -46,6 +46,62 @@ def bare_run():
     return time.perf_counter() - start
 
 
+class Breakdown:
+    """Wall time of each engine step, summed over the jobs run while installed (monkeypatched timers)."""
+
+    STEPS = (("create_job", "omnicrm.provisioning.service", "create_job"),
+             ("submit (queue)", "omnicrm.provisioning.dispatch", "submit"),
+             ("execute_job (whole run)", "omnicrm.provisioning.runner", "execute_job"),
+             ("mint token", "omnicrm.provisioning.runner", "mint_job_token"),
+             ("run_playbook", "omnicrm.provisioning.runner", "run_playbook"),
+             ("ansible_runner.run", "omnicrm.provisioning.runner.ansible_runner", "run"),
+             ("event rows", "omnicrm.provisioning.runner.EventRecorder", "__call__"),
+             ("finish_job", "omnicrm.provisioning.runner", "finish_job"),
+             ("revoke token", "omnicrm.provisioning.runner", "revoke_job_token"),
+             ("chains.advance", "omnicrm.provisioning.chains", "advance"))
+
+    def __init__(self):
+        import importlib
+        self.totals = {name: 0.0 for name, _, _ in self.STEPS}
+        self.saved = []
+        for name, module_path, attr in self.STEPS:
+            owner = self._resolve(importlib, module_path)
+            original = getattr(owner, attr)
+            self.saved.append((owner, attr, original))
+            setattr(owner, attr, self._timed(name, original))
+
+    @staticmethod
+    def _resolve(importlib, dotted):
+        parts = dotted.split(".")
+        for cut in range(len(parts), 0, -1):
+            try:
+                owner = importlib.import_module(".".join(parts[:cut]))
+            except ImportError:
+                continue
+            for part in parts[cut:]:
+                owner = getattr(owner, part)
+            return owner
+        raise ImportError(dotted)
+
+    def _timed(self, name, original):
+        def timed(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.totals[name] += time.perf_counter() - start
+        return timed
+
+    def remove(self):
+        for owner, attr, original in self.saved:
+            setattr(owner, attr, original)
+
+    def report(self, jobs, total):
+        print(f"breakdown per job (median job {total:.3f}s end to end):")
+        for name, seconds in self.totals.items():
+            print(f"  {name:<26} {seconds / jobs * 1000:8.1f} ms")
+
+
 def engine_runs(client, headers, ids, count):
     started = time.perf_counter()
     pending = {}
@@ -92,12 +148,19 @@ def main():
         .get_json()["token"]
     headers = {"Authorization": f"Bearer {token}"}
 
-    bare = [bare_run() for _ in range(3)]
+    bare = [bare_run() for _ in range(5)]
     app.config["CRM"]["provisioning"]["workers"] = 1
-    single, _ = engine_runs(client, headers, ids, 3)
+    engine_runs(client, headers, ids, 1)  # warm-up: imports, first connection
+    breakdown = Breakdown()
+    # One job at a time: with several queued at once, the median would count the wait behind the others (the
+    # +0.6 s of the first measurement was mostly that queueing, not engine work).
+    single = [engine_runs(client, headers, ids, 1)[0][0] for _ in range(5)]
+    breakdown.remove()
     print(f"bare ansible_runner.run:     median {statistics.median(bare):.2f}s")
     print(f"engine (API to final state): median {statistics.median(single):.2f}s "
-          f"(overhead {statistics.median(single) - statistics.median(bare):+.2f}s)")
+          f"(overhead {statistics.median(single) - statistics.median(bare):+.2f}s, "
+          f"{(statistics.median(single) / statistics.median(bare) - 1) * 100:+.0f}%)")
+    breakdown.report(len(single), statistics.median(single))
     for workers in (1, 2, 4):
         app.config["CRM"]["provisioning"]["workers"] = workers
         dispatch.local_pool(workers)

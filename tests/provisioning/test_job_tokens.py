@@ -43,3 +43,13 @@ def test_job_token_reaches_only_its_customer_and_role(app, client, admin_headers
         assert admin_only.status_code == 403
     me = client.get("/crm/auth/me", headers=headers).get_json()
     assert sorted(me["permissions"]) == sorted(DEFAULT_ROLES["Provisioning"][1])
+
+
+def test_job_token_orders_as_a_system_not_as_staff(app, client, catalogue):
+    headers = job_token(app, catalogue, [])
+    refused = client.put("/crm/provision/", headers=headers, json={
+        "product_id": catalogue["failing"], "customer_id": catalogue["home"], "nickname": "x"})
+    assert refused.status_code == 400 and "API keys" in refused.get_json()["errors"]["nickname"]
+    other = client.put("/crm/provision/", headers=headers, json={
+        "product_id": catalogue["failing"], "customer_id": catalogue["business"]})
+    assert other.status_code == 404

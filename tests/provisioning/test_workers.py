@@ -210,9 +210,9 @@ def test_killed_worker_leaves_no_process_of_the_job(app, client, admin_headers, 
 
 
 def test_timed_out_job_leaves_no_process(app, client, admin_headers, catalogue, provisioning_config, tmp_path):
-    provisioning_config["timeout_seconds"] = 4
+    provisioning_config["timeout_seconds"] = 20  # long enough for a loaded machine to reach the stuck task
     provision_id = start_stuck_job(app, client, admin_headers, catalogue, tmp_path / "pgid")
     pgid = wait_for_group(tmp_path / "pgid")
-    job = wait_for_job(client, admin_headers, provision_id, timeout=30)
+    job = wait_for_job(client, admin_headers, provision_id, timeout=60)
     assert job["provisioning_result_json"][-1]["event_name"] == "Provisioning timed out"
     assert wait_until_gone(pgid) == []

@@ -24,10 +24,11 @@ TRUE_WORDS, FALSE_WORDS = ("true", "yes", "1"), ("false", "no", "0")
 
 
 def caller_type(identity):
-    """"customer" for a subscriber's login, "api_key" for API keys and whitelisted systems, else "staff"."""
+    """"customer" for a subscriber's login, "api_key" for systems (API keys, whitelisted networks, a running job's
+    token), else "staff"."""
     if identity.customer_id is not None:
         return "customer"
-    return "api_key" if identity.kind in ("api_key", "whitelist") else "staff"
+    return "api_key" if identity.kind in ("api_key", "whitelist", "provisioning") else "staff"
 
 
 def overridable_keys(product_vars, caller):

@@ -3,6 +3,7 @@
 The same `execute_job` runs in the in-process pool and in `omnicrm worker` (RQ), so events, tokens, timeouts
 and the end state are identical in both modes.
 """
+import functools
 import json
 import logging
 import os
@@ -281,11 +282,17 @@ class Deadline:
             time.sleep(0.05)
 
 
+@functools.cache
+def _warn_if_root():
+    """Once per process: playbooks must not run as root (README, 'Command line')."""
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        log.warning("provisioning playbooks run as root: run the API and workers as a service user "
+                    "(README, 'Command line')")
+
+
 def run_playbook(path, variables, recorder, timeout_seconds):
     """ansible-runner in a private directory removed afterwards (it holds the extravars, token included)."""
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        log.warning("provisioning playbook %s runs as root: run the API and workers as a service user "
-                    "(README, 'Command line')", Path(path).name)
+    _warn_if_root()
     private_dir = tempfile.mkdtemp(prefix="omnicrm-provision-")
     try:
         write_extravars(private_dir, variables)
