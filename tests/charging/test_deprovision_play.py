@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from omnicrm import db
 from omnicrm.inventory.models import Inventory, InventoryTemplate
-from tests.provisioning.reference_helpers import TENANT, failed_events, reference  # noqa: F401 - fixture
+from tests.provisioning.reference_helpers import TENANT, failure_details, reference  # noqa: F401 - fixture
 
 FILLERS = 120
 
@@ -36,7 +36,7 @@ def test_deprovision_play_removes_hss_ocs_profiles_and_releases_everything(refer
     ref = reference
     items = _fresh_sim_and_number(ref)
     job = ref.order("Mobile-SIM", **items)
-    assert job["provisioning_status"] == 0, failed_events(job)
+    assert job["provisioning_status"] == 0, failure_details(job)
     [service] = ref.services()
     uuid, sid = service["service_uuid"], service["service_id"]
     assert "001019999999999" in hss.subscribers
@@ -45,7 +45,7 @@ def test_deprovision_play_removes_hss_ocs_profiles_and_releases_everything(refer
                                                                 "Value": [{"Rules": "61491579999"}]}]})
 
     gone = ref.order("Mobile-SIM", service_id=sid, action="deprovision")
-    assert gone["provisioning_status"] == 0, failed_events(gone)
+    assert gone["provisioning_status"] == 0, failure_details(gone)
     assert ref.services()[0]["service_status"] == "Deactivated" and ref.accounts() == []
     assert hss.subscribers == {} and ("DELETE", "/subscriber/001019999999999") in hss.calls
     assert ref.sim.rpc("APIerSv1.GetAttributeProfile", {"Tenant": TENANT, "ID": f"ATTR_ACCOUNT_{uuid}"})[

@@ -8,7 +8,7 @@ import pytest
 
 from omnicrm.config import _validate_ip_whitelist
 from tests.fixtures.cgrates import OcsClock
-from tests.provisioning.reference_helpers import failed_events, reference  # noqa: F401 - fixture
+from tests.provisioning.reference_helpers import failure_details, reference  # noqa: F401 - fixture
 from tests.provisioning.test_reference_plays import GB, sim_order
 
 
@@ -31,7 +31,7 @@ def test_scheduler_callback_renews_the_addon_end_to_end(reference, whitelisted_o
     [service] = ref.services()
     uuid, sid = service["service_uuid"], service["service_id"]
     job = ref.order("extra-10gb-data", service_id=sid, auto_renew="true")
-    assert job["provisioning_status"] == 0, failed_events(job)
+    assert job["provisioning_status"] == 0, failure_details(job)
     assert len(_renewals(ref)) == 1
     [first_bucket] = ref.balances(uuid)["*data"]
 
@@ -43,7 +43,7 @@ def test_scheduler_callback_renews_the_addon_end_to_end(reference, whitelisted_o
         f"/crm/provision/simple_provision_addon/service_id/{sid}/product_id/{ref.product('extra-10gb-data')}")
     jobs = ref.client.get("/crm/provision/", headers=ref.headers, query_string={"sort": "provision_id"}).get_json()
     renewal = ref.job(jobs["data"][-1]["provision_id"])
-    assert renewal["provisioning_status"] == 0, failed_events(renewal)
+    assert renewal["provisioning_status"] == 0, failure_details(renewal)
     assert [c[1] for c in _renewals(ref)] == [Decimal("10.00"), Decimal("10.00")]
     # the first month's 10GB expired after 30 days (Feb 14); the renewal brought a fresh 10GB bucket
     [(bucket, value)] = ref.balances(uuid)["*data"].items()

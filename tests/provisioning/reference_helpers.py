@@ -99,6 +99,12 @@ def failed_events(job):
     return [e["event_name"] for e in job["provisioning_result_json"] if e["provisioning_status"] == 2]
 
 
+def failure_details(job):
+    """The failed tasks with the start of their (redacted) results: what an assertion message should show."""
+    return [(e["event_name"], str(e.get("provisioning_result_json"))[:800])
+            for e in job["provisioning_result_json"] if e["provisioning_status"] == 2]
+
+
 def known_secrets(app):
     """Every secret value a job could know: the clear secret fields and management passwords of all inventory
     (SIM Ki/OPc, CPE Wi-Fi PSK and the admin password a play generated and stored)."""

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from omnicrm import db
 from omnicrm.communications.models import Communication
 from omnicrm.customers.models import Contact
-from tests.provisioning.reference_helpers import failed_events, reference  # noqa: F401 - fixture
+from tests.provisioning.reference_helpers import failed_events, failure_details, reference  # noqa: F401 - fixture
 
 WELCOME = "api_crmCommunicationCustomerWelcome"
 
@@ -75,7 +75,7 @@ def test_seniors_bundle_with_a_failed_part_rolls_back_as_a_unit(reference):
     types.remove("voip")
     try:
         root = ref.order("Bundle-Seniors", **{"Modem Router": modem})
-        assert root["provisioning_status"] == 0, failed_events(root)
+        assert root["provisioning_status"] == 0, failure_details(root)
         iptv_job, voip_job = chain_parts(ref, root["provision_id"], 2)
     finally:
         types[:] = saved

@@ -17,7 +17,7 @@ from omnicrm.inventory import secrets
 from omnicrm.inventory.models import Inventory
 from omnicrm.products.models import Product
 from omnicrm.services.models import Service
-from tests.provisioning.reference_helpers import failed_events, reference  # noqa: F401 - fixture
+from tests.provisioning.reference_helpers import failed_events, failure_details, reference  # noqa: F401 - fixture
 
 GB = 1073741824
 
@@ -71,7 +71,7 @@ def hss(app):
 def mobile_service(ref):
     items = {"SIM Card": ref.free_items("SIM Card")[0], "Mobile Number": ref.free_items("Mobile Number")[0]}
     job = ref.order("prepaid-mobile-20gb", **items)
-    assert job["provisioning_status"] == 0, failed_events(job)
+    assert job["provisioning_status"] == 0, failure_details(job)
     [service] = ref.services()
     return service, items
 
@@ -95,7 +95,7 @@ def test_hss_gets_ki_and_opc_and_free_topup_extends_the_service(reference, hss):
         db.session.commit()
     charges = ref.charges()
     job = ref.order("free-2gb", service_id=service["service_id"])
-    assert job["provisioning_status"] == 0, failed_events(job)
+    assert job["provisioning_status"] == 0, failure_details(job)
     data = ref.balances(service["service_uuid"])["*data"]
     assert sorted(data.values()) == [2 * GB, 20 * GB]
     assert ref.charges() == charges  # no charge
@@ -112,7 +112,7 @@ def test_cpe_configuration_is_mailed_to_support_without_secrets(reference):
     ref = reference
     cpe, ip = ref.free_items("WiFi Router CPE")[0], ref.free_items("IPv4 Address")[0]
     job = ref.order("fixed-wireless-50", **{"WiFi Router CPE": cpe, "IPv4 Address": ip})
-    assert job["provisioning_status"] == 0, failed_events(job)
+    assert job["provisioning_status"] == 0, failure_details(job)
     with ref.app.app_context():
         item = db.session.get(Inventory, cpe)
         psk, password = secrets.decrypt(item.itemtext4), secrets.decrypt(item.management_password)

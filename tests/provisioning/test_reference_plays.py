@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.provisioning.reference_helpers import failed_events, reference  # noqa: F401 - fixture
+from tests.provisioning.reference_helpers import failed_events, failure_details, reference  # noqa: F401 - fixture
 
 GB = 1073741824
 
@@ -31,13 +31,13 @@ def test_psim_only_and_deprovision(reference):
     ref = reference
     items = sim_order(ref)
     job = ref.order("Mobile-SIM", **items)
-    assert job["provisioning_status"] == 0, failed_events(job)
+    assert job["provisioning_status"] == 0, failure_details(job)
     [service] = ref.services()
     assert service["service_uuid"].startswith("Service_")
     assert ref.balances(service["service_uuid"]) == {"*monetary": {"Saldo Inicial": 0}}
     assert ref.held_items() == 2
     gone = ref.order("Mobile-SIM", service_id=service["service_id"], action="deprovision")
-    assert gone["provisioning_status"] == 0, failed_events(gone)
+    assert gone["provisioning_status"] == 0, failure_details(gone)
     assert ref.services()[0]["service_status"] == "Deactivated" and ref.accounts() == []
     assert ref.item(items["SIM Card"])["item_state"] == "In Stock" and ref.held_items() == 0
     assert ref.item(items["Mobile Number"])["item_state"] == "Quarantined"  # the porting period, then In Stock
@@ -51,7 +51,7 @@ def test_simple_service_and_late_failure(reference):
     bad = ref.order("Mobile-SIM", provisioning_play="play_simple_service", fail_at_task="Add setup cost transaction",
                     wait=False, **{"SIM Card": sims[1], "Mobile Number": numbers[1]})
     ok, bad = ref.job(ok["provision_id"]), ref.job(bad["provision_id"])  # both ran at once in the worker pool
-    assert ok["provisioning_status"] == 0, failed_events(ok)
+    assert ok["provisioning_status"] == 0, failure_details(ok)
     [service] = ref.services()
     assert service["service_name"] == f"Mobile SIM Only - {service['service_uuid']}"
     assert ref.charges() == [("Mobile SIM Only - Setup", Decimal("0.00"), service["service_id"])]
@@ -66,7 +66,7 @@ def test_local_mobile_sim_then_topups_and_data_addon(reference):
     ref = reference
     items = sim_order(ref)
     job = ref.order("prepaid-mobile-20gb", **items)
-    assert job["provisioning_status"] == 0, failed_events(job)
+    assert job["provisioning_status"] == 0, failure_details(job)
     [service] = ref.services()
     assert job["service_id"] == service["service_id"]  # the job links to the service its playbook created
     assert service["service_uuid"].startswith("Local_Mobile_SIM_") and service["service_status"] == "Active"
@@ -83,10 +83,10 @@ def test_local_mobile_sim_then_topups_and_data_addon(reference):
     # Top-ups: charge first, then credit the OCS; a failure after the credit undoes both.
     uuid, sid = service["service_uuid"], service["service_id"]
     money = ref.order("Mobile-Topup-5", service_id=sid)
-    assert money["provisioning_status"] == 0, failed_events(money)
+    assert money["provisioning_status"] == 0, failure_details(money)
     assert sum(ref.balances(uuid)["*monetary"].values()) == 5
     boost = ref.order("5gb-data-boost", service_id=sid)
-    assert boost["provisioning_status"] == 0, failed_events(boost)
+    assert boost["provisioning_status"] == 0, failure_details(boost)
     data = ref.balances(uuid)["*data"]
     assert sorted(data.values()) == [5 * GB, 20 * GB]
     assert [c[:2] for c in ref.charges()[1:]] == [("PAYG £5 Topup", Decimal("5.00")),
@@ -99,7 +99,7 @@ def test_local_mobile_sim_then_topups_and_data_addon(reference):
     # Data add-on with auto-renew: balance, ActionPlan, charge; switching renew off; a late failure undoes it all.
     product_id = ref.product("extra-10gb-data")
     job = ref.order("extra-10gb-data", service_id=sid, auto_renew="true")
-    assert job["provisioning_status"] == 0, failed_events(job)
+    assert job["provisioning_status"] == 0, failure_details(job)
     assert sorted(ref.balances(uuid)["*data"].values()) == [5 * GB, 10 * GB, 20 * GB]
     assert ref.action_plans(uuid) == [f"ActionPlan_Monthly_{uuid}_{product_id}"]
     assert ref.charges()[-1][:2] == ("Extra 10GB Data", Decimal("10.00"))
@@ -119,7 +119,7 @@ def test_cpe_config_modem_addon_and_rollbacks(reference):
     ref = reference
     cpe, ip = ref.free_items("WiFi Router CPE")[0], ref.free_items("IPv4 Address")[0]
     job = ref.order("fixed-wireless-50", **{"WiFi Router CPE": cpe, "IPv4 Address": ip})
-    assert job["provisioning_status"] == 0, failed_events(job)
+    assert job["provisioning_status"] == 0, failure_details(job)
     [service] = ref.services()
     item = ref.item(cpe)
     assert item["service_id"] == service["service_id"] and item["item_state"] == "Assigned"
@@ -136,7 +136,7 @@ def test_cpe_config_modem_addon_and_rollbacks(reference):
                        provisioning_play="play_addon_assign_modem")
     bad, rental = ref.job(bad["provision_id"]), ref.job(rental["provision_id"])
     assert bad["provisioning_status"] == 2 and "Store the configuration on the CPE" in failed_events(bad)
-    assert rental["provisioning_status"] == 0, failed_events(rental)
+    assert rental["provisioning_status"] == 0, failure_details(rental)
     assert [s["service_id"] for s in ref.services()] == [service["service_id"]] and len(ref.accounts()) == 1
     for i in (cpe2, ip2):
         assert ref.item(i)["customer_id"] is None and ref.item(i)["config_content"] is None
@@ -154,7 +154,7 @@ def test_bundle_chain_creates_three_services_with_one_parent(reference):
     ref = reference
     modem = ref.free_items("Modem Router")[0]
     root = ref.order("home-internet-tv-voice", **{"Modem Router": modem})
-    assert root["provisioning_status"] == 0, failed_events(root)
+    assert root["provisioning_status"] == 0, failure_details(root)
     deadline_jobs = None
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
