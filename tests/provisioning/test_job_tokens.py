@@ -53,3 +53,29 @@ def test_job_token_orders_as_a_system_not_as_staff(app, client, catalogue):
     other = client.put("/crm/provision/", headers=headers, json={
         "product_id": catalogue["failing"], "customer_id": catalogue["business"]})
     assert other.status_code == 404
+
+
+def test_job_token_keeps_its_service_items_after_releasing_them(app, client, catalogue):
+    """A deprovisioning play releases an item, then updates it again (e.g. its state): still its job's item."""
+    from omnicrm.inventory.models import Inventory
+    from omnicrm.provisioning.runner import mint_job_token
+    with app.app_context():
+        service = Service(customer_id=catalogue["home"], service_name="Mobile", service_type="mobile",
+                          service_uuid="Held_1")
+        db.session.add(service)
+        db.session.flush()
+        sim = db.session.get(Inventory, catalogue["sims"][0])
+        sim.customer_id, sim.service_id, sim.item_state = catalogue["home"], service.service_id, "Assigned"
+        job = Provision(customer_id=catalogue["home"], product_id=catalogue["product"], service_id=service.service_id,
+                        provisioning_play="test_ok", provisioning_status=STATUS_RUNNING,
+                        initiating_user=first_admin_user().id)
+        db.session.add(job)
+        db.session.commit()
+        token, _claims = mint_job_token(job, {"action": "deprovision"}, 60)
+    headers = {"Authorization": f"Bearer {token}"}
+    url = f"/crm/inventory/inventory_id/{catalogue['sims'][0]}"
+    released = client.patch(url, headers=headers, json={"customer_id": None, "service_id": None,
+                                                        "item_state": "In Stock"})
+    assert released.status_code == 200, released.get_json()
+    assert client.patch(url, headers=headers, json={"inventory_notes": "released"}).status_code == 200
+    assert client.get(f"/crm/inventory/inventory_id/{catalogue['sims'][1]}", headers=headers).status_code == 404

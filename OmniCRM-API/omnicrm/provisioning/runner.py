@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 10
 MAX_RESULT_CHARS = 200_000
+MAX_SCOPED_ITEMS = 200  # keeps the job token a header-sized JWT
 OUTPUT_TAIL_CHARS = 20_000
 VENV_BIN = str(Path(sys.executable).parent)
 RESULT_EVENTS = {"runner_on_ok", "runner_on_failed", "runner_on_skipped", "runner_on_unreachable"}
@@ -90,7 +91,7 @@ def mint_job_token(job, variables, timeout_seconds):
     user = _token_subject(job)
     if user is None:
         return None, None
-    return job_tokens.mint(job, user, _selected_inventory(job, variables), timeout_seconds)
+    return job_tokens.mint(job, user, _reachable_inventory(job, variables), timeout_seconds)
 
 
 def revoke_job_token(claims):
@@ -320,6 +321,17 @@ def _selected_inventory(job, variables):
     from omnicrm.provisioning.service import parse_name_list
     return [variables[name] for name in parse_name_list(job.product.inventory_items_list)
             if isinstance(variables.get(name), int)]
+
+
+def _reachable_inventory(job, variables):
+    """The free items a job's token may touch: the ones the order selected, and those of its service when the run
+    starts, so a deprovisioning play can still update an item after releasing it (at most MAX_SCOPED_ITEMS)."""
+    ids = set(_selected_inventory(job, variables))
+    if job.service_id is not None:
+        from omnicrm.inventory.models import Inventory
+        ids.update(db.session.scalars(select(Inventory.inventory_id).where(Inventory.service_id == job.service_id)
+                                      .order_by(Inventory.inventory_id).limit(MAX_SCOPED_ITEMS)))
+    return ids
 
 
 def execute_job(provision_id):
