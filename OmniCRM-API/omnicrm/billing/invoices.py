@@ -18,6 +18,7 @@ from omnicrm.billing.service import CENT, _flags, transaction_to_dict
 from omnicrm.common.serialize import iso, plain
 from omnicrm.common.validation import INT_MAX, Checker
 from omnicrm.customers.models import Customer
+from omnicrm.customers.service import get_customer
 from omnicrm.db import utcnow
 from omnicrm.errors import Conflict, NotFound, ValidationError
 
@@ -25,13 +26,6 @@ NO_TRANSACTIONS = "Cannot generate invoice - No transactions found"
 # UI label -> credit_type of the negative transaction that records the payment (spec 07 §2.12).
 PAYMENT_METHODS = {"Cash": "Cash", "POS Transaction": "POS Transaction", "Bank Transfer": "Bank Transfer",
                    "Refund": "Refund"}
-
-
-def _customer(customer_id):
-    customer = db.session.get(Customer, customer_id)
-    if customer is None:
-        raise NotFound(f"Customer {customer_id} not found")
-    return customer
 
 
 def _period(check):
@@ -69,7 +63,7 @@ def preview(data):
     customer_id = check.integer("customer_id", required=True, minimum=1)
     start, end = _period(check)
     check.done()
-    _customer(customer_id)
+    get_customer(customer_id)
     rows = db.session.scalars(unbilled_query(customer_id, start, end)).all()
     return {"customer_id": customer_id, "start_date": iso(start), "end_date": iso(end),
             "transactions": [transaction_to_dict(r) for r in rows], **_plain_totals(rows)}
@@ -106,7 +100,7 @@ def generate(data):
     due = check.datetime("due_date", required=True)
     chosen = _transaction_ids(check)
     check.done()
-    _customer(customer_id)
+    get_customer(customer_id)
     available = set(db.session.scalars(unbilled_query(customer_id, start, end)
                                        .with_only_columns(Transaction.transaction_id)))
     if not available:
@@ -261,8 +255,7 @@ def list_query(customer_id=None):
     stmt = select(Invoice)
     scope = customer_scope()
     if customer_id is not None:
-        ensure_customer_visible(customer_id)
-        _customer(customer_id)
+        get_customer(customer_id)
         stmt = stmt.where(Invoice.customer_id == customer_id)
     if scope is not None:
         stmt = stmt.where(Invoice.customer_id == scope)
