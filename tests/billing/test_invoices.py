@@ -127,28 +127,37 @@ def test_a_transaction_is_never_billed_twice(app, client, admin_headers, world):
     assert billed_on(app, world["plan"], world["odd"]) == [first["invoice_id"], None]
 
 
-def test_concurrent_generates_bill_each_transaction_once(app, world):
-    """Two generates racing for the same transactions: exactly one wins, the other writes nothing."""
-    results, barrier = [], threading.Barrier(2)
+def race(app, *calls):
+    """Run the calls at the same moment, each in its own request and session; their results or error names."""
+    results, barrier = [], threading.Barrier(len(calls))
 
-    def run():
+    def run(call):
         with app.test_request_context():
             try:
                 barrier.wait()
-                invoice = invoices.generate({"customer_id": world["jane"], **JANUARY})
+                value = call()
                 db.session.commit()
-                results.append(invoice.invoice_id)
-            except Exception as error:  # noqa: BLE001 - the loser's refusal is what this test checks
+                results.append(value)
+            except Exception as error:  # noqa: BLE001 - the loser's refusal is what the tests check
                 db.session.rollback()
                 results.append(type(error).__name__)
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    return results
+
+
+def test_concurrent_generates_bill_each_transaction_once(app, world):
+    """Two generates racing for the same transactions: exactly one wins, the other writes nothing."""
+    def generate_january():
+        return invoices.generate({"customer_id": world["jane"], **JANUARY}).invoice_id
+
+    results = race(app, generate_january, generate_january)
     winners = [r for r in results if isinstance(r, int)]
     assert len(winners) == 1, results
     with app.app_context():
@@ -156,6 +165,19 @@ def test_concurrent_generates_bill_each_transaction_once(app, world):
         billed = db.session.scalars(select(Transaction.invoice_id).where(Transaction.customer_id == world["jane"],
                                                                          Transaction.created < datetime(2026, 2, 1)))
         assert set(billed) == set(winners)
+
+
+def test_concurrent_void_and_pay_cannot_both_win(app, client, admin_headers, world):
+    invoice_id = ok(generate(client, admin_headers, world["jane"]))["invoice_id"]
+    results = race(app, lambda: invoices.void(invoices.get_invoice(invoice_id)).void,
+                   lambda: invoices.pay(invoices.get_invoice(invoice_id), {"payment_method": "Cash"}).paid)
+    assert sorted(map(str, results)) == ["Conflict", "True"], results
+    with app.app_context():
+        invoice = db.session.get(Invoice, invoice_id)
+        assert invoice.paid != invoice.void
+        payments = db.session.scalars(select(Transaction).where(Transaction.title.like("Payment for%"))).all()
+        assert len(payments) == int(invoice.paid)
+        assert billed_on(app, world["plan"]) == [None if invoice.void else invoice_id]
 
 
 def test_void_releases_transactions_and_only_unpaid(app, client, admin_headers, world):
