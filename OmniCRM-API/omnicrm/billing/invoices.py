@@ -218,6 +218,9 @@ def pay(invoice, data):
     paid_on = check.datetime("payment_date")
     check.done()
     _refuse_closed(invoice, "paid")
+    # The invoice row is locked first (as void does): inserting the payment first would take a shared lock through
+    # its foreign key and deadlock with a concurrent void on MariaDB.
+    _guarded_update(invoice, "paid", paid=True, payment_method=method, payment_reference=reference)
     total = Decimal(invoice.retail_cost or 0).quantize(CENT)
     payment = Transaction(customer_id=invoice.customer_id, invoice_id=invoice.invoice_id,
                           title=f"Payment for invoice {invoice.invoice_id}",
@@ -227,8 +230,7 @@ def pay(invoice, data):
                           created=paid_on or utcnow())
     db.session.add(payment)
     db.session.flush()
-    _guarded_update(invoice, "paid", paid=True, payment_method=method,
-                    payment_reference=reference, payment_transaction_id=payment.transaction_id)
+    invoice.payment_transaction_id = payment.transaction_id
     activity.record("invoice", invoice.invoice_id, "pay",
                     f"Invoice {invoice.invoice_id} paid {plain(total)} by {method}", customer_id=invoice.customer_id)
     return invoice
