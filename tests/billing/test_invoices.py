@@ -238,6 +238,7 @@ def test_list_search_filters_sort_and_pages(client, admin_headers, world):
         return [row["invoice_id"] for row in body["data"]]
 
     everything = listed(client, admin_headers)
+    assert [row["overdue"] for row in everything["data"]] == [False, False, True]  # due 2026-02-14, unpaid
     assert ids(everything) == [paid["invoice_id"], voided["invoice_id"], theirs["invoice_id"]]
     assert ids(listed(client, admin_headers, search="Other Co")) == [theirs["invoice_id"]]  # customer name
     assert ids(listed(client, admin_headers, search=str(voided["invoice_id"]))) == [voided["invoice_id"]]

@@ -95,6 +95,7 @@ invoice_model = invoice_ns.model("Invoice", {
     "start_date": fields.String, "end_date": fields.String, "due_date": fields.String,
     "retail_cost": fields.String(description="Total payable: subtotal + tax"), "paid": fields.Boolean,
     "void": fields.Boolean, "refunded": fields.Boolean, "status": fields.String(enum=["Paid", "Unpaid", "Refunded"]),
+    "overdue": fields.Boolean(description="Unpaid, not voided, past its due date"),
     "payment_method": fields.String, "payment_reference": fields.String, "refund_reference": fields.String,
     "created": fields.String, "last_modified": fields.String})
 generate_model = invoice_ns.model("GenerateInvoice", {

@@ -157,11 +157,17 @@ def status(invoice):
     return "Paid" if invoice.paid else "Unpaid"
 
 
+def is_overdue(invoice):
+    """Unpaid, not voided and past its due date (the self-care list's "Overdue", spec 07 §2.2.1)."""
+    return not invoice.paid and not invoice.void and invoice.due_date is not None and invoice.due_date < utcnow()
+
+
 def invoice_to_dict(invoice):
     return {"invoice_id": invoice.invoice_id, "customer_id": invoice.customer_id, "title": invoice.title,
             "start_date": iso(invoice.start_date), "end_date": iso(invoice.end_date),
             "due_date": iso(invoice.due_date), "retail_cost": plain(invoice.retail_cost), "paid": bool(invoice.paid),
             "void": bool(invoice.void), "refunded": bool(invoice.refunded), "status": status(invoice),
+            "overdue": is_overdue(invoice),
             "payment_method": invoice.payment_method, "payment_reference": invoice.payment_reference,
             "refund_reference": invoice.refund_reference, "created": iso(invoice.created),
             "last_modified": iso(invoice.last_modified)}
