@@ -15,7 +15,7 @@ from omnicrm.activity.models import ActivityLog
 from omnicrm.auth import sessions
 from omnicrm.auth.models import Permission, Role, User
 from omnicrm.auth.passwords import hash_password
-from omnicrm.billing.models import Transaction
+from omnicrm.billing.models import Invoice, Transaction
 from omnicrm.communications.models import Communication
 from omnicrm.customers.models import Contact, Customer, CustomerAttribute, CustomerTag, Site
 from omnicrm.db import Base
@@ -81,7 +81,8 @@ def test_callers_without_the_permission_are_refused(app, client, make_user):
 
 
 def _customer_with_data(name, product, template, admin_id):
-    """A customer with a contact, site, attribute, tag, service, assigned SIM, transaction, provisioning job
+    """A customer with a contact, site, attribute, tag, service, assigned SIM, transaction, invoice (with a billed
+    transaction), provisioning job
     with an event, activity entry and sent e-mail; every text carries the customer's name."""
     customer = Customer(customer_name=name, customer_account_type="Business", customer_status="Active")
     db.session.add(customer)
@@ -102,12 +103,18 @@ def _customer_with_data(name, product, template, admin_id):
     sim = Inventory(item="SIM Card", inventory_template_id=template.inventory_template_id, customer_id=cid,
                     service_id=service.service_id, item_state="Assigned", itemtext1=f"8961{cid:06d}{low[:4]}",
                     inventory_notes=name)
+    invoice = Invoice(customer_id=cid, title=f"{name} invoice", retail_cost=Decimal("5.00"),
+                      start_date=datetime(2026, 1, 1), end_date=datetime(2026, 1, 31), due_date=datetime(2026, 2, 1))
+    db.session.add(invoice)
+    db.session.flush()
+    billed = Transaction(customer_id=cid, invoice_id=invoice.invoice_id, title=f"{name} billed fee",
+                         retail_cost=Decimal("5.00"), created=datetime(2026, 1, 2))
     transaction = Transaction(customer_id=cid, service_id=service.service_id, title=f"{name} fee",
                               retail_cost=Decimal("10.00"))
     job = Provision(product_id=product.product_id, customer_id=cid, service_id=service.service_id,
                     provisioning_play="play_mobile", playbook_description=f"{name} job", provisioning_status=2,
                     initiating_user=admin_id, finished=datetime(2026, 1, 1))
-    db.session.add_all([sim, transaction, job])
+    db.session.add_all([sim, billed, transaction, job])
     db.session.flush()
     event = ProvisionEvent(provision_id=job.provision_id, event_name=f"{name} task", event_number=1,
                            provisioning_status=2, provisioning_result_json=json.dumps({"msg": name}))
@@ -120,6 +127,7 @@ def _customer_with_data(name, product, template, admin_id):
     return {"customer_id": cid, "contact_id": contact.contact_id, "site_id": site.site_id,
             "service_id": service.service_id, "service_uuid": service.service_uuid,
             "inventory_id": sim.inventory_id, "transaction_id": transaction.transaction_id,
+            "invoice_id": invoice.invoice_id,
             "provision_id": job.provision_id, "activity_id": activity.activity_id,
             "communication_id": mail.communication_id,
             "attribute_id": db.session.scalar(select(CustomerAttribute.attribute_id)
@@ -186,6 +194,9 @@ def _attack_body(bravo):
             "service_id": bravo["service_id"], "inventory_id": bravo["inventory_id"],
             "provision_id": bravo["provision_id"], "transaction_id": bravo["transaction_id"],
             "product_id": bravo["product_id"], "service_ids": [bravo["service_id"]],
+            "invoice_id": bravo["invoice_id"], "transaction_ids": [bravo["transaction_id"]],
+            "start_date": "2000-01-01", "end_date": "2099-12-31", "due_date": "2099-12-31",
+            "payment_method": "Cash",
             "inventory_template_id": bravo["inventory_template_id"], "amount": "10.00",
             "title": "Pwned", "package_name": "Pay at http://evil.example", "subject": "Your account",
             "message": "Click http://evil.example",

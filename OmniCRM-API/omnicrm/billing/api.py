@@ -4,7 +4,7 @@ from flask_restx import Namespace, Resource, fields
 from omnicrm import db
 from omnicrm.auth.identity import ensure_customer_visible
 from omnicrm.auth.rbac import requires
-from omnicrm.billing import service
+from omnicrm.billing import invoices, service
 from omnicrm.billing.models import Transaction
 from omnicrm.common.listing import list_parser, paginate, parse_list_params
 from omnicrm.common.validation import json_body
@@ -86,4 +86,126 @@ class CustomerTransactions(Resource):
                         serialize=service.transaction_to_dict)
 
 
-namespaces = [ns]
+
+invoice_ns = Namespace("invoice", description="Customer invoices (spec 07 §2)", path="/invoice")
+VIEW_INVOICE = dict(own="view_own_customer_invoice")
+
+invoice_model = invoice_ns.model("Invoice", {
+    "invoice_id": fields.Integer(readonly=True), "customer_id": fields.Integer, "title": fields.String,
+    "start_date": fields.String, "end_date": fields.String, "due_date": fields.String,
+    "retail_cost": fields.String(description="Total payable: subtotal + tax"), "paid": fields.Boolean,
+    "void": fields.Boolean, "refunded": fields.Boolean, "status": fields.String(enum=["Paid", "Unpaid", "Refunded"]),
+    "overdue": fields.Boolean(description="Unpaid, not voided, past its due date"),
+    "payment_method": fields.String, "payment_reference": fields.String, "refund_reference": fields.String,
+    "created": fields.String, "last_modified": fields.String})
+generate_model = invoice_ns.model("GenerateInvoice", {
+    "customer_id": fields.Integer(required=True), "title": fields.String(description='Default "Invoice for [Period]"'),
+    "start_date": fields.String(required=True, example="2026-01-01"),
+    "end_date": fields.String(required=True, example="2026-01-31"),
+    "due_date": fields.String(required=True, example="2026-02-14"),
+    "transaction_ids": fields.List(fields.Integer, description="The chosen subset; all unbilled in range if absent")})
+preview_model = invoice_ns.model("PreviewInvoice", {
+    "customer_id": fields.Integer(required=True), "start_date": fields.String(required=True),
+    "end_date": fields.String(required=True)})
+pay_model = invoice_ns.model("PayInvoice", {
+    "payment_method": fields.String(required=True, enum=list(invoices.PAYMENT_METHODS)),
+    "payment_reference": fields.String, "payment_date": fields.String(description="Default now")})
+
+
+def _invoice_list(customer_id=None):
+    return paginate(invoices.list_query(customer_id), parse_list_params(), sortable=invoices.SORTABLE,
+                    default_sort="invoice_id", filterable=invoices.FILTERABLE, search_clause=invoices.search_clause,
+                    serialize=invoices.invoice_to_dict)
+
+
+@invoice_ns.route("/")
+class InvoiceCollection(Resource):
+    @requires("view_customer_invoice", **VIEW_INVOICE)
+    @invoice_ns.expect(list_parser)
+    def get(self):
+        """All invoices (a customer user: its own) in the list convention; search ID, title, customer name;
+        filters `void` and `paid` (true/false); sort invoice_id, title, due_date, created, retail_cost, paid."""
+        return _invoice_list()
+
+    @requires("create_customer_invoice")
+    @invoice_ns.expect(generate_model)
+    @invoice_ns.response(200, "Generated", invoice_model)
+    @invoice_ns.response(400, "No transactions found, or invalid input: nothing written")
+    @invoice_ns.response(409, "A chosen transaction was billed or voided meanwhile")
+    def put(self):
+        """Generate an unpaid invoice from a customer's unbilled transactions in a date range."""
+        invoice = invoices.generate(json_body())
+        db.session.commit()
+        return invoices.detail(invoice)
+
+    @requires("create_customer_invoice")
+    @invoice_ns.expect(generate_model)
+    def post(self):
+        """Same as PUT."""
+        return self.put()
+
+
+@invoice_ns.route("/preview")
+class InvoicePreview(Resource):
+    @requires("create_customer_invoice")
+    @invoice_ns.expect(preview_model)
+    def post(self):
+        """The unbilled transactions of a customer in a date range, with subtotal, tax and total."""
+        return invoices.preview(json_body())
+
+
+@invoice_ns.route("/stats")
+class InvoiceStatistics(Resource):
+    @requires("view_customer_invoice", **VIEW_INVOICE)
+    def get(self):
+        """The four widgets of spec 07 §2.7 (voided invoices not counted), month trends in percent."""
+        return invoices.statistics()
+
+
+@invoice_ns.route("/customer_id/<int:customer_id>")
+class CustomerInvoices(Resource):
+    @requires("view_customer_invoice", **VIEW_INVOICE)
+    @invoice_ns.expect(list_parser)
+    def get(self, customer_id):
+        """A customer's invoices in the list convention (same search, filters and sorting as the full list)."""
+        return _invoice_list(customer_id)
+
+
+@invoice_ns.route("/customer_id/<int:customer_id>/stats")
+class CustomerInvoiceStatistics(Resource):
+    @requires("view_customer_invoice", **VIEW_INVOICE)
+    def get(self, customer_id):
+        """The statistics widgets for one customer."""
+        invoices.list_query(customer_id)  # 404 for a missing or invisible customer
+        return invoices.statistics(customer_id)
+
+
+@invoice_ns.route("/invoice_id/<int:invoice_id>", "/<int:invoice_id>")
+class InvoiceItem(Resource):
+    @requires("view_customer_invoice", **VIEW_INVOICE)
+    def get(self, invoice_id):
+        """The invoice with its transactions, subtotal, tax and total."""
+        return invoices.detail(invoices.get_invoice(invoice_id))
+
+    @requires("delete_customer_invoice")
+    @invoice_ns.response(409, "Paid or already void")
+    def delete(self, invoice_id):
+        """Void an unpaid invoice; its transactions become unbilled again."""
+        invoice = invoices.void(invoices.get_invoice(invoice_id))
+        db.session.commit()
+        return invoices.detail(invoice)
+
+
+@invoice_ns.route("/invoice_id/<int:invoice_id>/pay", "/<int:invoice_id>/pay")
+class InvoicePayment(Resource):
+    @requires("update_customer_invoice")
+    @invoice_ns.expect(pay_model)
+    @invoice_ns.response(409, "Paid or void")
+    def post(self, invoice_id):
+        """Mark paid by Cash, POS Transaction, Bank Transfer or Refund (a negative transaction for the total)."""
+        invoice = invoices.pay(invoices.get_invoice(invoice_id), json_body())
+        db.session.commit()
+        return invoices.detail(invoice)
+
+
+namespaces = [ns, invoice_ns]

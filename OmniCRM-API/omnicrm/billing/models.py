@@ -24,6 +24,9 @@ class Invoice(Base):
     payment_method: Mapped[str | None] = mapped_column(String(50))
     payment_reference: Mapped[str | None] = mapped_column(String(255))
     refund_reference: Mapped[str | None] = mapped_column(String(255))
+    # The negative transaction recording a manual payment (spec 07 §2.12); no FK, so Invoice and Transaction
+    # do not reference each other in a cycle.
+    payment_transaction_id: Mapped[int | None] = mapped_column(Integer)
     created = mapped_column(UTCDateTime, default=utcnow, index=True)
     last_modified = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -21,6 +21,11 @@ FIELDS = ("customer_id", "service_id", "site_id", "invoice_id", "title", "descri
           "credit_type", "retail_cost", "wholesale_cost", "tax_percentage", "created")
 
 
+def line_tax(retail_cost, tax_percentage):
+    """The tax of one line, rounded once: half-up to cents (docs/decisions.md, Billing); invoices sum these."""
+    return (Decimal(retail_cost) * Decimal(tax_percentage) / 100).quantize(CENT, ROUND_HALF_UP)
+
+
 def _default_tax(service):
     """The tax of the service's product, else 0 (spec 07 §4.9)."""
     if service is None or not service.product_id:
@@ -74,7 +79,7 @@ def create_transaction(data):
         row.credit_type = None
         row.tax_percentage = tax if tax is not None else _default_tax(service)
         row.retail_cost = retail
-        row.tax_amount = (retail * row.tax_percentage / 100).quantize(CENT, ROUND_HALF_UP)
+        row.tax_amount = line_tax(retail, row.tax_percentage)
     db.session.add(row)
     db.session.flush()
     activity.record("transaction", row.transaction_id, "create",
