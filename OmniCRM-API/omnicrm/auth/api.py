@@ -34,6 +34,7 @@ user_model = ns.model("User", {
     "deleted_at": fields.String, "email_verified": fields.Boolean, "is_2fa_enabled": fields.Boolean,
     "login_count": fields.Integer, "last_login": fields.String, "contact_id": fields.Integer,
     "customer_id": fields.Integer, "force_password_change": fields.Boolean, "created": fields.String,
+    "pending_email": fields.String(description="New address waiting for verification (email changes then)"),
 })
 session_model = ns.model("Session", {
     "token": fields.String(description="Access token: send as Authorization: Bearer <token>"),

@@ -167,11 +167,11 @@ def user_to_dict(user, detail=False):
         "last_login": iso(user.last_login), "contact_id": user.contact_id,
         "customer_id": user.contact.customer_id if user.contact else None,
         "force_password_change": user.force_password_change, "created": iso(user.created),
+        "pending_email": user.pending_email,
     }
     if detail:
         body["permissions"] = effective_permission_names(permissions_of_user(user))
         body["last_login_ip"] = user.last_login_ip
-        body["pending_email"] = user.pending_email
         body["locked_until"] = iso(user.locked_until)
     return body
 

@@ -64,4 +64,38 @@ describe("users page", () => {
     await userEvent.click(await screen.findByTestId("confirm-danger"));
     await waitFor(() => expect(calls).toContain("DELETE /crm/auth/users/3/sessions"));
   });
+  it("shows a pending address and resends its verification e-mail", async () => {
+    const calls: string[] = [];
+    vi.stubGlobal("fetch", vi.fn(async (url: RequestInfo | URL, init?: RequestInit) => {
+      const path = String(url).split("?")[0];
+      calls.push(`${init?.method ?? "GET"} ${path}`);
+      if (path === "/crm/auth/users") {
+        const changing = { ...user(2, "vera@example.com", 1), email_verified: true, pending_email: "vera.new@example.com" };
+        const verified = { ...user(3, "old@example.com", 4), email_verified: true, pending_email: null };
+        return json(200, { data: [changing, verified], pagination: { current_page: 1, per_page: 20, total_pages: 1, total_items: 2 } });
+      }
+      if (path === "/crm/auth/users/2/resend_verification") return json(200, { message: "Verification e-mail sent to vera.new@example.com" });
+      return json(200, { user: sessionStore.get()?.user, roles: ["admin"], permissions: ["admin"] });
+    }));
+    sessionStore.set({
+      token: "t", roles: ["admin"], permissions: ["admin"], force_password_change: false, remember: false,
+      user: { id: 1, username: "admin", email: "admin@example.com", first_name: "A", last_name: "D", roles: ["admin"] },
+    });
+    render(
+      <MantineProvider>
+        <Notifications />
+        <ModalsProvider>
+          <QueryClientProvider client={new QueryClient()}>
+            <MemoryRouter><AuthProvider><UsersPage /></AuthProvider></MemoryRouter>
+          </QueryClientProvider>
+        </ModalsProvider>
+      </MantineProvider>,
+    );
+    const row = await screen.findByTestId("user-row-2");
+    expect(within(row).getByText("changing to vera.new@example.com (waiting for verification)")).toBeTruthy();
+    expect(within(screen.getByTestId("user-row-3")).queryByRole("button", { name: /Resend verification/ })).toBeNull();
+    await userEvent.click(within(row).getByRole("button", { name: "Resend verification email vera.new@example.com" }));
+    expect(await screen.findByText("Verification e-mail sent to vera.new@example.com")).toBeTruthy();
+    expect(calls).toContain("POST /crm/auth/users/2/resend_verification");
+  });
 });
