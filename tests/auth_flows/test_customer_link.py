@@ -91,3 +91,14 @@ def test_every_endpoint_open_to_customers_is_reachable_with_self_care_permission
                 continue
             usable = ({handler.own_permission} if handler.own_permission else set(handler.required_permissions))
             assert usable & SELF_CARE_PERMISSIONS, f"{resource.__name__}.{method} needs {usable}"
+
+
+def test_a_legacy_linked_staff_user_can_still_be_unlinked_or_deactivated(client, admin_headers, make_user, app):
+    contact_id = _contact(client, admin_headers)
+    legacy = make_user(roles=["Support"], contact_id=contact_id)  # made before the rule, straight in the database
+    assert client.put(f"/crm/auth/users/{legacy.user_id}", headers=admin_headers,
+                      json={"active": False}).status_code == 200
+    assert client.put(f"/crm/auth/users/{legacy.user_id}", headers=admin_headers,
+                      json={"contact_id": None}).status_code == 200
+    with app.app_context():
+        assert db.session.get(User, legacy.user_id).contact_id is None

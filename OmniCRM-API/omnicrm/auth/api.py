@@ -317,7 +317,8 @@ class UserItem(Resource):
             user.roles = roles
         if "contact_id" in data:
             user.contact_id = _checked_contact(data["contact_id"])
-        ensure_customer_user(user, "contact_id" if user.contact_id and "contact_id" in data else "role")
+        if "contact_id" in data or "role" in data or "roles" in data:  # other edits of a legacy mixed user pass
+            ensure_customer_user(user, "contact_id" if "contact_id" in data else "role")
         if values.get("active") is False and user.active:
             service.deactivate(user)
         elif values.get("active") is True:

@@ -17,6 +17,24 @@ const user = (id: number, email: string, loginCount: number) => ({
   is_2fa_enabled: false, login_count: loginCount, last_login: loginCount ? "2026-12-01T10:00:00Z" : null,
 });
 
+/** The users page as the logged-in admin (user 1). */
+function renderAsAdmin() {
+  sessionStore.set({
+    token: "t", roles: ["admin"], permissions: ["admin"], force_password_change: false, remember: false,
+    user: { id: 1, username: "admin", email: "admin@example.com", first_name: "A", last_name: "D", roles: ["admin"] },
+  });
+  render(
+    <MantineProvider>
+      <Notifications />
+      <ModalsProvider>
+        <QueryClientProvider client={new QueryClient()}>
+          <MemoryRouter><AuthProvider><UsersPage /></AuthProvider></MemoryRouter>
+        </QueryClientProvider>
+      </ModalsProvider>
+    </MantineProvider>,
+  );
+}
+
 afterEach(() => {
   sessionStore.set(null);
   vi.unstubAllGlobals();
@@ -36,20 +54,7 @@ describe("users page", () => {
       return json(200, { user: sessionStore.get()?.user, roles: ["admin"], permissions: ["admin"] });
     });
     vi.stubGlobal("fetch", fetchImpl);
-    sessionStore.set({
-      token: "t", roles: ["admin"], permissions: ["admin"], force_password_change: false, remember: false,
-      user: { id: 1, username: "admin", email: "admin@example.com", first_name: "A", last_name: "D", roles: ["admin"] },
-    });
-    render(
-      <MantineProvider>
-        <Notifications />
-        <ModalsProvider>
-          <QueryClientProvider client={new QueryClient()}>
-            <MemoryRouter><AuthProvider><UsersPage /></AuthProvider></MemoryRouter>
-          </QueryClientProvider>
-        </ModalsProvider>
-      </MantineProvider>,
-    );
+    renderAsAdmin();
     const newRow = await screen.findByTestId("user-row-2");
     const oldRow = screen.getByTestId("user-row-3");
     expect(within(oldRow).queryByRole("button", { name: /Send welcome email/ })).toBeNull();  // logged in before
@@ -77,20 +82,7 @@ describe("users page", () => {
       if (path === "/crm/auth/users/2/resend_verification") return json(200, { message: "Verification e-mail sent to vera.new@example.com" });
       return json(200, { user: sessionStore.get()?.user, roles: ["admin"], permissions: ["admin"] });
     }));
-    sessionStore.set({
-      token: "t", roles: ["admin"], permissions: ["admin"], force_password_change: false, remember: false,
-      user: { id: 1, username: "admin", email: "admin@example.com", first_name: "A", last_name: "D", roles: ["admin"] },
-    });
-    render(
-      <MantineProvider>
-        <Notifications />
-        <ModalsProvider>
-          <QueryClientProvider client={new QueryClient()}>
-            <MemoryRouter><AuthProvider><UsersPage /></AuthProvider></MemoryRouter>
-          </QueryClientProvider>
-        </ModalsProvider>
-      </MantineProvider>,
-    );
+    renderAsAdmin();
     const row = await screen.findByTestId("user-row-2");
     expect(within(row).getByText("changing to vera.new@example.com (waiting for verification)")).toBeTruthy();
     expect(within(screen.getByTestId("user-row-3")).queryByRole("button", { name: /Resend verification/ })).toBeNull();
