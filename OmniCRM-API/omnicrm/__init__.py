@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from omnicrm import db
+from omnicrm.common.safe_log import log_unexpected
 from omnicrm.config import REPO_ROOT, load_config
 
 UI_DIST = REPO_ROOT / "OmniCRM-UI" / "dist"
@@ -36,10 +37,20 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
+class OmniCRM(Flask):
+    def log_exception(self, exc_info):
+        """Flask's error log (flask-restx calls it for every 5xx) without the exception's text."""
+        error = exc_info[1] if exc_info else None
+        if error is None:
+            self.logger.error("Error on %s [%s]", request.path, request.method)
+        else:
+            log_unexpected(self.logger, error, "Exception on %s [%s]", request.path, request.method)
+
+
 def create_app(config=None, database_url=None):
     """Build the app from a validated Config (loaded from crm_config.yaml + environment by default)."""
     config = config or load_config()
-    app = Flask(__name__, static_folder=None)
+    app = OmniCRM(__name__, static_folder=None)
     app.json_provider_class = StrictJSONProvider
     app.json = StrictJSONProvider(app)
     app.url_map.converters["int"] = IdConverter
@@ -80,7 +91,7 @@ def create_app(config=None, database_url=None):
     def _unexpected(error):
         """Anything the API's own handlers did not catch: rolled back, logged, a bare JSON 500."""
         db.session.rollback()
-        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        app.log_exception((type(error), error, error.__traceback__))
         return jsonify(message="Internal server error"), 500
 
     from omnicrm import security_headers

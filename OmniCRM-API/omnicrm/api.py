@@ -82,8 +82,7 @@ def _http_error(error):
 
 @api.errorhandler(Exception)
 def _unexpected(error):
-    db.session.rollback()
-    log.exception("unhandled error")
+    db.session.rollback()  # flask-restx logs every 5xx through app.log_exception, without the exception's text
     return {"message": "Internal server error"}, 500
 
 

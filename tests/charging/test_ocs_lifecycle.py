@@ -22,7 +22,7 @@ def _sms(ocs, uuid):
     return sum(b["Value"] for b in ((account or {}).get("BalanceMap") or {}).get("*sms", []))
 
 
-def make_renewing_service(app, client, headers, ocs, uuid, customer_id=None, product_id=7):
+def make_renewing_service(app, client, headers, ocs, uuid, customer_id=None, product_id=7, timing="*monthly"):
     """A service whose OCS account renews monthly (a *topup standing in for the renewal charge), with an attribute
     profile, created at the clock's current time."""
     customer_id = customer_id or make_customer(app, f"Customer {uuid}")[0]
@@ -32,7 +32,7 @@ def make_renewing_service(app, client, headers, ocs, uuid, customer_id=None, pro
     ocs.ok("ApierV1.SetActions", {"ActionsId": f"Action_AutoTopup_{uuid}_{product_id}", "Overwrite": True, "Actions": [
         {"Identifier": "*topup", "BalanceType": "*sms", "BalanceId": "SMS_RENEWAL", "Units": 100}]})
     ocs.ok("ApierV1.SetActionPlan", {"Id": plan_id, "Overwrite": True, "ReloadScheduler": True, "ActionPlan": [
-        {"ActionsId": f"Action_AutoTopup_{uuid}_{product_id}", "Time": "*monthly", "Weight": 10}]})
+        {"ActionsId": f"Action_AutoTopup_{uuid}_{product_id}", "Time": timing, "Weight": 10}]})
     ocs.ok("ApierV2.SetAccount", {**TENANT, "Account": uuid, "ActionPlanIDs": [plan_id], "ReloadScheduler": True})
     ocs.ok("APIerSv1.SetAttributeProfile", {**TENANT, "ID": f"ATTR_ACCOUNT_{uuid}", "Contexts": ["*any"],
                                             "FilterIDs": [f"*string:~*req.Account:{uuid}"], "Attributes": [

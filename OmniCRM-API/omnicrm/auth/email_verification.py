@@ -10,12 +10,14 @@ from omnicrm import db
 from omnicrm.activity import log as activity
 from omnicrm.auth import password_reset, service
 from omnicrm.auth.models import EmailVerificationToken, User
+from omnicrm.common.shared_state import hit_counter
 from omnicrm.communications.service import send_template_email, template_block
 from omnicrm.db import utcnow
-from omnicrm.errors import Conflict, ValidationError
+from omnicrm.errors import ApiError, Conflict, ValidationError
 
 TEMPLATE = "api_crmCommunicationEmailVerification"
 LINK_HOURS = 48
+RESENDS_PER_HOUR = 5  # a mailbox is not flooded by repeated clicks
 INVALID = "is invalid or has expired; ask for a new verification e-mail"
 
 
@@ -38,6 +40,20 @@ def send_verification(user, email):
         "user_name": user.full_name or user.username, "email": email, "verification_url": link,
         "expiry_time": f"{LINK_HOURS} hours", "support_email": template_block(TEMPLATE)["from_email"],
     }, raise_errors=False)
+
+
+def resend(user):
+    """A new link for the address waiting for verification (a pending change, else an unverified address); the
+    earlier links stop working. Returns the address mailed."""
+    address = user.pending_email or (None if user.email_verified else user.email)
+    if user.deleted or address is None:
+        raise Conflict(f"No e-mail address of user {user.id} waits for verification",
+                       errors={"email": "already verified, nothing pending"})
+    if hit_counter(f"omnicrm:verify-resend:{user.id}", 3600) > RESENDS_PER_HOUR:
+        raise ApiError(f"At most {RESENDS_PER_HOUR} verification e-mails an hour; try again later", status_code=429)
+    activity.record("user", user.id, "verification_resent", f"Verification e-mail for {address} sent again")
+    send_verification(user, address)
+    return address
 
 
 def change_email(user, new_email):

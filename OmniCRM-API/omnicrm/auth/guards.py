@@ -5,8 +5,8 @@ from sqlalchemy import select
 from omnicrm import db
 from omnicrm.auth.identity import current_identity
 from omnicrm.auth.models import Permission, User, role_permissions, user_roles
-from omnicrm.auth.permissions import canonical
-from omnicrm.errors import Conflict, Forbidden
+from omnicrm.auth.permissions import canonical, staff_permissions
+from omnicrm.errors import Conflict, Forbidden, ValidationError
 
 ADMIN_ROLE = "admin"  # API keys, whitelisted networks and provisioning act as the first user holding this role
 
@@ -42,3 +42,24 @@ def ensure_admins_remain():
     identity = current_identity()
     if identity.kind == "user" and identity.is_admin and identity.user_id not in admins:
         raise Conflict("You cannot remove your own administrator access; ask another administrator")
+
+
+def ensure_customer_user(user, field):
+    """400 when a user linked to a customer contact (a self-care user, confined to that customer) would hold a
+    staff role: linking would lock a staff or admin account into one customer. `field` is the one the request
+    changed (contact_id or role)."""
+    if user.contact_id is None:
+        return
+    staff = staff_permissions(user.roles)
+    if staff:
+        raise ValidationError("A user linked to a customer contact is a customer user and cannot hold staff roles",
+                              errors={field: "a contact-linked user cannot hold staff roles (permissions "
+                                             f"{', '.join(staff[:5])}{', ...' if len(staff) > 5 else ''}); "
+                                             "use a separate account for each"})
+
+
+def ensure_role_fits_customer_users(role, field="permission_ids"):
+    """400 when a role held by contact-linked users would gain a staff permission."""
+    for user in role.users:
+        if not user.deleted:
+            ensure_customer_user(user, field)

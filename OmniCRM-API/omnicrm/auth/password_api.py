@@ -2,13 +2,15 @@
 
 The routes are added to the /auth namespace of omnicrm.auth.api (same path, one Swagger section).
 """
+from flask import g
 from flask_restx import Resource, fields
 
 from omnicrm.auth import email_verification, password_reset, service
 from omnicrm.auth.api import ns
 from omnicrm.auth.authenticate import client_ip
-from omnicrm.auth.rbac import public, requires
+from omnicrm.auth.rbac import authenticated, public, requires
 from omnicrm.common.validation import Checker, json_body
+from omnicrm.errors import Forbidden
 
 forgot_model = ns.model("ForgotPassword", {"email": fields.String(required=True, example="user@example.com")})
 reset_model = ns.model("ResetPassword", {
@@ -81,3 +83,19 @@ class SendWelcomeEmail(Resource):
         return {"message": f"Welcome e-mail sent to {user.email}" if row.status == "sent"
                 else f"Mailjet is not configured: welcome e-mail to {user.email} recorded in the outbox",
                 "status": row.status, "communication_id": row.communication_id}
+
+
+@ns.route("/users/<int:user_id>/resend_verification")
+class ResendVerification(Resource):
+    @authenticated
+    @ns.response(200, "A new verification link was e-mailed; earlier links stop working", message_model)
+    @ns.response(403, "Only an administrator or the user itself")
+    @ns.response(409, "No address waits for verification")
+    @ns.response(429, "Too many verification e-mails this hour")
+    def post(self, user_id):
+        """Resend the verification e-mail for the user's pending (or unverified) address; an administrator or the
+        user itself."""
+        if not (g.identity.has("admin") or (g.identity.kind == "user" and g.identity.user_id == user_id)):
+            raise Forbidden("Only an administrator or the user itself can ask for a new verification e-mail")
+        address = email_verification.resend(service.get_user(user_id))
+        return {"message": f"Verification e-mail sent to {address}"}

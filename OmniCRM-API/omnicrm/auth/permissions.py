@@ -61,6 +61,17 @@ def canonical(name):
     return ALIASES.get(name, name)
 
 
+# All a customer (contact-linked) user can use: the endpoints open to customers accept nothing else. Any other
+# permission makes a role a staff role, which a contact-linked user may not hold (guards.ensure_customer_user).
+SELF_CARE_PERMISSIONS = frozenset([*(p for p in CATALOGUE if p.startswith("view_own_")), "view_product",
+                                   "create_provision"])
+
+
+def staff_permissions(roles):
+    """The permissions of `roles` that only a staff user can use."""
+    return sorted({p.name for role in roles for p in role.permissions} - SELF_CARE_PERMISSIONS)
+
+
 def _views(own=False):
     prefix = "view_own_" if own else "view_"
     return [p for p in CATALOGUE if p.startswith(prefix) and (own or not p.startswith("view_own_"))]

@@ -121,7 +121,10 @@ def refresh(refresh_token):
         data = decode_token(refresh_token)
     except Exception:  # noqa: BLE001 - any decoding failure is an invalid token
         raise Unauthorized("Invalid or expired refresh token") from None
-    if data.get("type") != "refresh" or is_revoked(data["jti"]):
+    if data.get("type") != "refresh":
+        raise Unauthorized("Invalid or expired refresh token")
+    if is_revoked(data["jti"]):
+        _end_reused_session(data)
         raise Unauthorized("Invalid or expired refresh token")
     user = db.session.get(User, int(data["sub"]))
     if user is None or user.deleted or not user.active:
@@ -129,6 +132,18 @@ def refresh(refresh_token):
     session = sessions.active(data.get("sid"), user.id)
     revoke_encoded(refresh_token)
     return _session_body(user, session)
+
+
+def _end_reused_session(data):
+    """A rotated refresh token presented again was copied (OAuth 2.0 Security BCP, refresh token reuse detection):
+    whoever holds the newer one may be the thief, so the whole session ends, for the thief and the victim alike."""
+    session = sessions.find(data.get("sid"), int(data["sub"]))
+    if session is None or session.ended is not None:
+        return  # logged out, or ended by a password change: a stale token, not a theft
+    sessions.end(session)
+    activity.record("user", session.user_id, "refresh_reuse", f"Session {session.id} ended: a refresh token "
+                    "already used was presented again (possible token theft)")
+    db.session.commit()
 
 
 def logout(identity, refresh_token=None):
@@ -152,11 +167,11 @@ def user_to_dict(user, detail=False):
         "last_login": iso(user.last_login), "contact_id": user.contact_id,
         "customer_id": user.contact.customer_id if user.contact else None,
         "force_password_change": user.force_password_change, "created": iso(user.created),
+        "pending_email": user.pending_email,
     }
     if detail:
         body["permissions"] = effective_permission_names(permissions_of_user(user))
         body["last_login_ip"] = user.last_login_ip
-        body["pending_email"] = user.pending_email
         body["locked_until"] = iso(user.locked_until)
     return body
 

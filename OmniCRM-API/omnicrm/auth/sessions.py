@@ -25,10 +25,16 @@ def start(user, ip, device, remember):
     return session
 
 
+def find(session_id, user_id):
+    """Session `session_id` of `user_id` (ended or not), None when there is none."""
+    session = db.session.get(UserSession, session_id) if isinstance(session_id, int) else None
+    return session if session is not None and session.user_id == user_id else None
+
+
 def active(session_id, user_id):
     """The live session `session_id` of `user_id`; 401 when it ended, expired or belongs to someone else."""
-    session = db.session.get(UserSession, session_id) if isinstance(session_id, int) else None
-    if session is None or session.user_id != user_id or session.ended is not None or session.expires <= utcnow():
+    session = find(session_id, user_id)
+    if session is None or session.ended is not None or session.expires <= utcnow():
         raise Unauthorized("Session has ended: log in again")
     return session
 

@@ -113,9 +113,10 @@ def _products_by_id(ids):
 
 def action_plans(service):
     """The service's auto-renewals (ApierV2.GetAccountActionPlan) in the spec 04 §15.2 shape, with the product
-    name and cost looked up from the ProductID the plan id carries."""
+    name and cost looked up from the ProductID the plan id carries. A plan with several timings (CGRateS lists one
+    row per timing) is one auto-renewal, shown with its next run."""
     plans = []
-    for row in ocs_client().get_account_action_plans(service.service_uuid) or []:
+    for row in _next_timing_per_plan(ocs_client().get_account_action_plans(service.service_uuid) or []):
         parts = parse_action_plan_id(row.get("ActionPlanId", ""))
         next_exec = parse_ocs_time(row.get("NextExecTime"))
         plans.append({"ActionPlanId": row.get("ActionPlanId"), "ActionsId": row.get("ActionsId"),
@@ -130,6 +131,16 @@ def action_plans(service):
         plan["product_name"] = product.product_name if product else None
         plan["retail_cost"] = _money(product.retail_cost) if product else None
     return plans
+
+
+def _next_timing_per_plan(rows):
+    earliest = {}
+    for row in rows:
+        plan_id, when = row.get("ActionPlanId"), parse_ocs_time(row.get("NextExecTime"))
+        kept = earliest.get(plan_id)
+        if kept is None or (when is not None and (kept[1] is None or when < kept[1])):
+            earliest[plan_id] = (row, when)
+    return [row for row, _when in earliest.values()]
 
 
 def _money(value):
@@ -172,11 +183,31 @@ def _plan_definition(client, plan_id):
     items = []
     for timing in plan.get("ActionTimings") or []:
         cron = (timing.get("Timing") or {}).get("Timing") or {}
-        items.append({"ActionsId": timing.get("ActionsID"), "Time": cron.get("StartTime") or "*asap",
-                      "Years": _cron_list(cron.get("Years")), "Months": _cron_list(cron.get("Months")),
-                      "MonthDays": _cron_list(cron.get("MonthDays")), "WeekDays": _cron_list(cron.get("WeekDays")),
-                      "Weight": jsonable(timing.get("Weight") or 0)})
+        item = {"ActionsId": timing.get("ActionsID"), "Time": cron.get("StartTime") or "*asap",
+                "Years": _cron_list(cron.get("Years")), "Months": _cron_list(cron.get("Months")),
+                "MonthDays": _cron_list(cron.get("MonthDays")), "WeekDays": _cron_list(cron.get("WeekDays")),
+                "Weight": jsonable(timing.get("Weight") or 0)}
+        if cron.get("ID") == "*monthly_estimated":
+            items.extend(_month_end_fallback(item, cron.get("MonthDays") or []))
+        else:
+            items.append(item)
     return {"Id": plan_id, "ActionPlan": items, "others": [k for k in (plan.get("AccountIDs") or {})]}
+
+
+SHORTEST_MONTH = {1: 31, 2: 28, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10: 31, 11: 30, 12: 31}
+
+
+def _month_end_fallback(item, month_days):
+    """A *monthly_estimated timing (its anchor day, else the month's last day, CONTRACT.md §6.8) as cron items a
+    SetActionPlan can re-create without moving the anchor: the day in the months that always have it, the last day
+    (MonthDays -1) in the others. An anchor up to the 28th is a plain monthly day."""
+    day = max((int(d) for d in month_days), default=0)
+    if day <= 28:
+        return [item]
+    fits = [m for m, length in SHORTEST_MONTH.items() if length >= day]
+    short = [m for m in SHORTEST_MONTH if m not in fits]
+    return [{**item, "Months": _cron_list(fits), "MonthDays": str(day)},
+            {**item, "Months": _cron_list(short), "MonthDays": "-1"}]
 
 
 def _cron_list(values):

@@ -14,6 +14,7 @@ from sqlalchemy import String, cast, or_, select, update
 from omnicrm import db
 from omnicrm.activity import log as activity
 from omnicrm.auth.identity import customer_scope
+from omnicrm.common.safe_log import log_unexpected
 from omnicrm.common.serialize import row_to_dict
 from omnicrm.common.validation import Checker
 from omnicrm.customers.models import Customer, Site
@@ -381,9 +382,9 @@ def bulk_operation(action, service_ids, service_status=None):
             db.session.rollback()
             results.append({"service_id": service_id, "ok": False, "status_code": error.status_code,
                             **error.to_dict()})
-        except Exception:  # noqa: BLE001 - one bad item must not stop the others; it is reported and logged
+        except Exception as error:  # noqa: BLE001 - one bad item must not stop the others; reported and logged
             db.session.rollback()
-            log.exception("bulk %s failed on service %s", action, service_id)
+            log_unexpected(log, error, "bulk %s failed on service %s", action, service_id)
             results.append({"service_id": service_id, "ok": False, "status_code": 500,
                             "message": "Internal error on this item; nothing was changed"})
     succeeded = sum(1 for r in results if r["ok"])

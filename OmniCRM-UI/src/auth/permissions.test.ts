@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { allows, can, isStaff, permissionSet, visibleMenu } from "./permissions";
+import { allows, can, permissionSet, visibleMenu } from "./permissions";
 
 describe("permissions", () => {
   it("admin holds every permission", () => {
@@ -30,11 +30,5 @@ describe("permissions", () => {
     expect(visibleMenu(menu, permissionSet(["view_customer"])).map((m) => m.key)).toEqual(["customers", "help"]);
     expect(visibleMenu(menu, permissionSet(["admin"])).map((m) => m.key)).toEqual(["customers", "users", "help"]);
     expect(visibleMenu(menu, permissionSet([])).map((m) => m.key)).toEqual(["help"]);
-  });
-
-  it("tells staff from self-care customers", () => {
-    expect(isStaff(permissionSet(["view_own_customer"]), { contact_id: 4 })).toBe(false);
-    expect(isStaff(permissionSet(["view_customer"]), { contact_id: 4 })).toBe(true);
-    expect(isStaff(permissionSet([]), { contact_id: null })).toBe(true);
   });
 });

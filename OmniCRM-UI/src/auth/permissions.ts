@@ -33,13 +33,6 @@ export function allows(perms: PermissionSet, requirement: Requirement): boolean 
   return requirement.some((name) => can(perms, name));
 }
 
-/** A customer user (self-care) is one linked to a contact and holding no staff view permission. */
-export function isStaff(perms: PermissionSet, user: { contact_id?: number | null } | null | undefined): boolean {
-  if (perms.has("admin")) return true;
-  const staffView = [...perms].some((p) => p.startsWith("view_") && !p.startsWith("view_own_"));
-  return staffView || !user?.contact_id;
-}
-
 export interface MenuItem {
   key: string;
   path: string;

@@ -17,6 +17,24 @@ const user = (id: number, email: string, loginCount: number) => ({
   is_2fa_enabled: false, login_count: loginCount, last_login: loginCount ? "2026-12-01T10:00:00Z" : null,
 });
 
+/** The users page as the logged-in admin (user 1). */
+function renderAsAdmin() {
+  sessionStore.set({
+    token: "t", roles: ["admin"], permissions: ["admin"], force_password_change: false, remember: false,
+    user: { id: 1, username: "admin", email: "admin@example.com", first_name: "A", last_name: "D", roles: ["admin"] },
+  });
+  render(
+    <MantineProvider>
+      <Notifications />
+      <ModalsProvider>
+        <QueryClientProvider client={new QueryClient()}>
+          <MemoryRouter><AuthProvider><UsersPage /></AuthProvider></MemoryRouter>
+        </QueryClientProvider>
+      </ModalsProvider>
+    </MantineProvider>,
+  );
+}
+
 afterEach(() => {
   sessionStore.set(null);
   vi.unstubAllGlobals();
@@ -36,20 +54,7 @@ describe("users page", () => {
       return json(200, { user: sessionStore.get()?.user, roles: ["admin"], permissions: ["admin"] });
     });
     vi.stubGlobal("fetch", fetchImpl);
-    sessionStore.set({
-      token: "t", roles: ["admin"], permissions: ["admin"], force_password_change: false, remember: false,
-      user: { id: 1, username: "admin", email: "admin@example.com", first_name: "A", last_name: "D", roles: ["admin"] },
-    });
-    render(
-      <MantineProvider>
-        <Notifications />
-        <ModalsProvider>
-          <QueryClientProvider client={new QueryClient()}>
-            <MemoryRouter><AuthProvider><UsersPage /></AuthProvider></MemoryRouter>
-          </QueryClientProvider>
-        </ModalsProvider>
-      </MantineProvider>,
-    );
+    renderAsAdmin();
     const newRow = await screen.findByTestId("user-row-2");
     const oldRow = screen.getByTestId("user-row-3");
     expect(within(oldRow).queryByRole("button", { name: /Send welcome email/ })).toBeNull();  // logged in before
@@ -63,5 +68,26 @@ describe("users page", () => {
     await userEvent.click(within(oldRow).getByRole("button", { name: "Sign out everywhere old@example.com" }));
     await userEvent.click(await screen.findByTestId("confirm-danger"));
     await waitFor(() => expect(calls).toContain("DELETE /crm/auth/users/3/sessions"));
+  });
+  it("shows a pending address and resends its verification e-mail", async () => {
+    const calls: string[] = [];
+    vi.stubGlobal("fetch", vi.fn(async (url: RequestInfo | URL, init?: RequestInit) => {
+      const path = String(url).split("?")[0];
+      calls.push(`${init?.method ?? "GET"} ${path}`);
+      if (path === "/crm/auth/users") {
+        const changing = { ...user(2, "vera@example.com", 1), email_verified: true, pending_email: "vera.new@example.com" };
+        const verified = { ...user(3, "old@example.com", 4), email_verified: true, pending_email: null };
+        return json(200, { data: [changing, verified], pagination: { current_page: 1, per_page: 20, total_pages: 1, total_items: 2 } });
+      }
+      if (path === "/crm/auth/users/2/resend_verification") return json(200, { message: "Verification e-mail sent to vera.new@example.com" });
+      return json(200, { user: sessionStore.get()?.user, roles: ["admin"], permissions: ["admin"] });
+    }));
+    renderAsAdmin();
+    const row = await screen.findByTestId("user-row-2");
+    expect(within(row).getByText("changing to vera.new@example.com (waiting for verification)")).toBeTruthy();
+    expect(within(screen.getByTestId("user-row-3")).queryByRole("button", { name: /Resend verification/ })).toBeNull();
+    await userEvent.click(within(row).getByRole("button", { name: "Resend verification email vera.new@example.com" }));
+    expect(await screen.findByText("Verification e-mail sent to vera.new@example.com")).toBeTruthy();
+    expect(calls).toContain("POST /crm/auth/users/2/resend_verification");
   });
 });

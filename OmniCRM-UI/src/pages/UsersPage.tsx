@@ -6,7 +6,7 @@ import { useForm } from "@mantine/form";
 import { modals } from "@mantine/modals";
 import { useDebouncedCallback } from "@mantine/hooks";
 import {
-  IconEdit, IconKey, IconLogout2, IconRestore, IconSearch, IconSend, IconShieldOff, IconTrash, IconUserPlus,
+  IconEdit, IconKey, IconLogout2, IconMailForward, IconRestore, IconSearch, IconSend, IconShieldOff, IconTrash, IconUserPlus,
 } from "@tabler/icons-react";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
@@ -35,6 +35,8 @@ export interface User {
   is_2fa_enabled: boolean;
   login_count: number;
   last_login?: string | null;
+  email_verified?: boolean;
+  pending_email?: string | null;
 }
 
 interface Role {
@@ -111,6 +113,11 @@ function UsersTable() {
 
   const sendWelcome = useMutation({
     mutationFn: (user: User) => api.post<{ message: string }>(`/crm/auth/users/${user.id}/send_welcome_email`),
+    onSuccess: (answer) => notifySuccess(answer.message),
+    onError: notifyError,
+  });
+  const resendVerification = useMutation({
+    mutationFn: (user: User) => api.post<{ message: string }>(`/crm/auth/users/${user.id}/resend_verification`),
     onSuccess: (answer) => notifySuccess(answer.message),
     onError: notifyError,
   });
@@ -206,7 +213,11 @@ function UsersTable() {
                         {u.is_2fa_enabled && <Badge size="xs" variant="outline">{t("users.twoFactor")}</Badge>}
                       </Group>
                     </Table.Td>
-                    <Table.Td><a href={`mailto:${u.email}`}>{u.email}</a></Table.Td>
+                    <Table.Td>
+                      <a href={`mailto:${u.email}`}>{u.email}</a>
+                      {u.email_verified === false && !u.pending_email && <Badge ml={6} color="yellow" size="xs">{t("users.unverified")}</Badge>}
+                      {u.pending_email && <Text size="xs" c="dimmed">{t("users.pendingEmail", { email: u.pending_email })}</Text>}
+                    </Table.Td>
                     <Table.Td>{u.phone_number}</Table.Td>
                     <Table.Td>
                       <Group gap={4}>{u.roles.map((r) => <Badge key={r} variant="light" size="sm">{r}</Badge>)}</Group>
@@ -232,6 +243,13 @@ function UsersTable() {
                               <Tooltip label={t("users.sendWelcome")}>
                                 <ActionIcon variant="subtle" aria-label={`${t("users.sendWelcome")} ${u.email}`} onClick={() => askSendWelcome(u)} loading={sendWelcome.isPending && sendWelcome.variables?.id === u.id}>
                                   <IconSend size={18} />
+                                </ActionIcon>
+                              </Tooltip>
+                            )}
+                            {(u.pending_email || u.email_verified === false) && (
+                              <Tooltip label={t("users.resendVerification")}>
+                                <ActionIcon variant="subtle" aria-label={`${t("users.resendVerification")} ${u.pending_email ?? u.email}`} onClick={() => resendVerification.mutate(u)} loading={resendVerification.isPending && resendVerification.variables?.id === u.id}>
+                                  <IconMailForward size={18} />
                                 </ActionIcon>
                               </Tooltip>
                             )}

@@ -217,6 +217,8 @@ const en = {
     sendWelcome: "Send welcome email",
     sendWelcomeConfirm: "Send welcome email to: {{name}} ({{email}}). It includes login instructions and a link to set the password.",
     sendWelcomeButton: "Send email",
+    unverified: "unverified", pendingEmail: "changing to {{email}} (waiting for verification)",
+    resendVerification: "Resend verification email",
     endSessions: "Sign out everywhere",
     endSessionsConfirm: "End every session of {{name}} ({{email}})? They must log in again on every device.",
   },

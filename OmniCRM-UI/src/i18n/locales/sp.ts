@@ -218,6 +218,8 @@ const sp: Translation = {
     sendWelcome: "Enviar Correo Electrónico de Bienvenida",
     sendWelcomeConfirm: "Enviar correo de bienvenida a: {{name}} ({{email}}). Incluye las instrucciones de acceso y un enlace para establecer la contraseña.",
     sendWelcomeButton: "Enviar Correo Electrónico",
+    unverified: "sin verificar", pendingEmail: "cambiando a {{email}} (pendiente de verificación)",
+    resendVerification: "Reenviar correo de verificación",
     endSessions: "Cerrar sesión en todas partes",
     endSessionsConfirm: "¿Terminar todas las sesiones de {{name}} ({{email}})? Deberá iniciar sesión de nuevo en cada dispositivo.",
   },
