@@ -9,7 +9,9 @@ from sqlalchemy import select
 from omnicrm import db
 from omnicrm.db import utcnow
 from omnicrm.inventory.models import Inventory, InventoryTemplate
-from omnicrm.provisioning.models import STATUS_FAILED, Provision
+from omnicrm.products.models import Product
+from omnicrm.provisioning.models import STATUS_FAILED, STATUS_SUCCESS, Provision
+from omnicrm.provisioning.orders import check_service_rules
 from omnicrm.provisioning.runner import finish_job
 from omnicrm.services.lifecycle import expire_grace_periods, run_scheduled
 from omnicrm.services.models import Service
@@ -144,3 +146,38 @@ def test_customer_cancels_own_service_only(app, client, make_user, renewing, ocs
     _cancel(client, me, renewing["service_id"])
     assert client.post(f"/crm/service/{renewing['service_id']}/cancel", json={"reason": "again"},
                        headers=me).status_code == 409
+
+
+def test_a_paid_renewal_within_the_grace_period_reverts_to_active(app, client, admin_headers, ocs, ocs_clock,
+                                                                  renewing):
+    other, renewed = make_product(app, "Unrelated add-on", slug="unrelated"), make_product(app, "Monthly 10GB")
+    renewing = make_renewing_service(app, client, admin_headers, ocs, "Mobile_SIM_grace03", product_id=renewed)
+    sid = renewing["service_id"]
+    with app.app_context():
+        failed = Provision(provisioning_play="play_local_data_addon", service_id=sid, product_id=renewed,
+                           customer_id=renewing["customer_id"])
+        db.session.add(failed)
+        db.session.commit()
+        finish_job(failed.provision_id, STATUS_FAILED, "card declined")
+    assert _service(app, sid)[0] == "Pending Cancellation"
+
+    # Only the renewal itself may be ordered on a Pending Cancellation service.
+    refused = client.put("/crm/provision/", json={"product_id": other, "service_id": sid,
+                                                   "customer_id": renewing["customer_id"]}, headers=admin_headers)
+    assert refused.status_code == 409, refused.get_json()
+    with app.app_context():
+        service, errors = db.session.get(Service, sid), {}
+        check_service_rules(db.session.get(Product, renewed), service, service.customer, False, {}, errors)
+        assert errors == {}
+
+        unrelated = Provision(provisioning_play="play_local_data_addon", service_id=sid, product_id=other,
+                              customer_id=renewing["customer_id"])
+        paid = Provision(provisioning_play="play_local_data_addon", service_id=sid, product_id=renewed,
+                         customer_id=renewing["customer_id"])
+        db.session.add_all([unrelated, paid])
+        db.session.commit()
+        finish_job(unrelated.provision_id, STATUS_SUCCESS)
+        assert db.session.get(Service, sid).service_status == "Pending Cancellation"  # not the renewal
+        finish_job(paid.provision_id, STATUS_SUCCESS)
+    assert _service(app, sid) == ("Active", None)
+    assert renewing["plan_id"] in {f["ActionPlanID"] for f in ocs_clock.advance(months=2)}  # renewals resumed

@@ -9,6 +9,8 @@ import re
 
 from omnicrm.errors import Conflict
 from omnicrm.products.service import customer_holdings, dependencies_met
+from omnicrm.services.lifecycle import paused_renewal_products
+from omnicrm.services.models import PENDING_CANCELLATION
 
 # The order's own fields (spec 04 §7.6); the engine reads them, they are not free playbook variables.
 ORDER_KEYS = ("product_id", "customer_id", "service_id", "provisioning_play", "action", "service_uuid", "auto_renew")
@@ -113,6 +115,8 @@ def check_service_rules(product, service, customer, deprovision, data, errors):
     if product.category == "addon" and product.service_type and product.service_type != service.service_type:
         errors["service_id"] = (f"rule service_type: this add-on is for {product.service_type!r} services, "
                                 f"service {service.service_id} is {service.service_type!r}")
+    if service.service_status == PENDING_CANCELLATION and product.product_id in paused_renewal_products(service):
+        return  # paying the renewal within the grace period (services.lifecycle.renewal_paid)
     if service.service_status != "Active":
         raise Conflict(f"Service {service.service_id} is {service.service_status}: provisioning runs only on an "
                        "Active service", errors={"service_id": f"service is {service.service_status}"})

@@ -26,6 +26,7 @@ from omnicrm.activity import log as activity
 from omnicrm.auth.identity import first_admin_user
 from omnicrm.auth.models import User
 from omnicrm.auth.tokens import revoke
+from omnicrm.common.safe_log import log_unexpected
 from omnicrm.db import utcnow
 from omnicrm.provisioning import job_tokens, playbooks
 from omnicrm.provisioning.models import (STATUS_FAILED, STATUS_RUNNING, STATUS_SKIPPED, STATUS_SUCCESS,
@@ -410,23 +411,26 @@ def finish_job(provision_id, outcome, reason=None):
     db.session.commit()
     if outcome == STATUS_FAILED:
         from omnicrm.provisioning.notify import send_failure_email
+        from omnicrm.provisioning.chains import roll_back
+        from omnicrm.services.lifecycle import renewal_failed
         send_failure_email(job)
-        _after_failure(job)
+        _follow_up(job, (roll_back, job.provision_id), (renewal_failed, job))
+    elif outcome == STATUS_SUCCESS:
+        from omnicrm.services.lifecycle import renewal_paid
+        _follow_up(job, (renewal_paid, job))
     return outcome
 
 
-def _after_failure(job):
-    """What a failed job sets off: a chain fails as a unit (its earlier parts are undone), and a failed renewal
-    starts the service's grace period (spec 06 §11.2). Either failing (OCS down) is logged for staff; the job has
-    ended either way."""
-    from omnicrm.provisioning.chains import roll_back
-    from omnicrm.services.lifecycle import renewal_failed
-    for follow_up, argument in ((roll_back, job.provision_id), (renewal_failed, job)):
+def _follow_up(job, *steps):
+    """What an ended job sets off: a failed job's chain fails as a unit (its earlier parts are undone) and a failed
+    renewal starts the service's grace period; a paid renewal ends it (spec 06 §11.2). A step failing (OCS down)
+    is logged for staff; the job has ended either way."""
+    for step, argument in steps:
         try:
-            follow_up(argument)
-        except Exception:  # noqa: BLE001 - see above
+            step(argument)
+        except Exception as error:  # noqa: BLE001 - see above
             db.session.rollback()
-            log.exception("%s after failed job %s did not finish", follow_up.__name__, job.provision_id)
+            log_unexpected(log, error, "%s after job %s did not finish", step.__name__, job.provision_id)
 
 
 def stale_jobs(now, stale_after_seconds):

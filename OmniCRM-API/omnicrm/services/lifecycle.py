@@ -4,6 +4,7 @@ outside a playbook (OCS, HSS, inventory), with the scheduled job that ends grace
 
 Plain functions; `expire_grace_periods` and `run_scheduled` commit per service so one failure never blocks others.
 """
+import json
 import logging
 from datetime import timedelta
 
@@ -58,6 +59,30 @@ def renewal_failed(job):
                     f"Renewal of product {job.product_id} failed (job {job.provision_id}): service "
                     f"{service.service_id} is Pending Cancellation until {service.grace_period_end:%Y-%m-%d %H:%M} UTC",
                     customer_id=service.customer_id)
+    db.session.commit()
+    return True
+
+
+def paused_renewal_products(service):
+    """The product ids of the auto-renewals a Pending Cancellation (or suspended) service has paused."""
+    from omnicrm.ocs.service import parse_action_plan_id
+    return {parse_action_plan_id(plan["Id"]).get("ProductID")
+            for plan in json.loads(service.paused_action_plans or "[]")} - {None}
+
+
+def renewal_paid(job):
+    """A successful renewal (a job of a product the service auto-renews) of a Pending Cancellation service pays it
+    within the grace period: the service is Active again and its renewals resume (spec 06 §11.2). Called when a
+    provisioning job succeeds; anything else is ignored."""
+    from omnicrm.services.service import change_status
+    service = db.session.get(Service, job.service_id) if job.service_id else None
+    if service is None or service.service_status != PENDING_CANCELLATION or \
+            job.product_id not in paused_renewal_products(service):
+        return False
+    change_status(service, "Active")
+    activity.record("service", service.service_id, "renewal_paid",
+                    f"Renewal of product {job.product_id} paid (job {job.provision_id}): service "
+                    f"{service.service_id} is Active again", customer_id=service.customer_id)
     db.session.commit()
     return True
 
