@@ -109,6 +109,7 @@ describe("sign-in screens", { timeout: 180_000 }, () => {
     await page.getByLabel("Remember me for 30 days").check();
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.waitForURL(/\/customers$/);
+    await page.waitForLoadState("networkidle");  // the console has stored its session: the edit below sticks
 
     const cookies = await browser.context.cookies(server.baseUrl + "/crm/auth/refresh");
     const refresh = cookies.find((c) => c.name === "refresh_token");
