@@ -160,3 +160,12 @@ def test_purge_command_deletes_pdfs_not_downloaded_for_n_days(app, client, admin
     result = app.test_cli_runner().invoke(purge_invoice_pdf_cache_command, ["--older-than-days", "30"])
     assert result.exit_code == 0 and "Deleted 1 cached invoice PDF(s)." in result.output
     assert cache_row(app, other["invoice_id"]) is None and cache_row(app, invoice["invoice_id"]) is not None
+
+
+def test_customer_text_is_printed_never_interpreted_as_html(app, client, admin_headers, world, invoice):
+    """A title or name with markup (an `<img src=file:///...>` would make WeasyPrint read a local file) is text."""
+    with app.app_context():
+        db.session.get(Transaction, world["plan"]).title = '<img src="file:///etc/passwd">Plan <b>x</b>'
+        db.session.commit()
+    text = pdf_text(client.get(f"/crm/invoice/{invoice['invoice_id']}/pdf", headers=admin_headers))
+    assert '<img src="file:///etc/passwd">Plan <b>x</b>' in " ".join(text.split())
