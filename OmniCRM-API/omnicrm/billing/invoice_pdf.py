@@ -121,12 +121,15 @@ def _template_line(exc, path):
     return None
 
 
+def _not_found(name):
+    return TemplateError(f"Invoice template {name!r} not found in {template_dir()}", errors={"template": name})
+
+
 def _render_html(env, name, ctx):
     try:
         template = env.get_template(name)
-    except jinja2.TemplateNotFound:
-        raise TemplateError(f"Invoice template {name!r} not found in {template_dir()}",
-                            errors={"template": name}) from None
+    except jinja2.TemplateNotFound as exc:
+        raise _not_found(exc.name) from None
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"Invoice template {exc.name or name!r} line {exc.lineno}: {exc.message}",
                             errors={"template": exc.name or name, "line": exc.lineno}) from None
@@ -157,8 +160,7 @@ def invoice_pdf(invoice):
     try:
         source, path, _ = env.loader.get_source(env, name)
     except jinja2.TemplateNotFound:
-        raise TemplateError(f"Invoice template {name!r} not found in {template_dir()}",
-                            errors={"template": name}) from None
+        raise _not_found(name) from None
     ctx = context(invoice)
     content_hash = _content_hash(name, source, ctx)
     cached = db.session.scalar(select(InvoicePdfCache).where(InvoicePdfCache.invoice_id == invoice.invoice_id))
