@@ -1,6 +1,6 @@
 FROM python:3.11-slim
 RUN apt-get update && apt-get install -y --no-install-recommends build-essential libpango-1.0-0 \
-      libpangoft2-1.0-0 nodejs npm && rm -rf /var/lib/apt/lists/*
+      libpangoft2-1.0-0 fonts-dejavu-core nodejs npm && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY OmniCRM-API/pyproject.toml OmniCRM-API/pyproject.toml
 COPY OmniCRM-API/omnicrm OmniCRM-API/omnicrm

@@ -113,6 +113,19 @@ def lifecycle_command():
     click.echo(run_scheduled())
 
 
+@main.command("purge-invoice-pdf-cache")
+@click.option("--older-than-days", type=click.IntRange(min=0), default=30, show_default=True,
+              help="Delete cached PDFs not downloaded for this many days (0: all)")
+@with_appcontext
+def purge_invoice_pdf_cache_command(older_than_days):
+    """Delete cached invoice PDFs nobody downloaded recently; they render again on the next download."""
+    from omnicrm import db
+    from omnicrm.billing.invoice_pdf import cleanup_old_pdf_cache
+    result = cleanup_old_pdf_cache(days_old=older_than_days)
+    db.session.commit()
+    click.echo(f"Deleted {result['deleted_count']} cached invoice PDF(s).")
+
+
 @main.command("show-config")
 @with_appcontext
 def show_config_command():

@@ -251,6 +251,16 @@ def validate(config):
     _require_int(config, "provisioning.timeout_seconds", minimum=1)
     _require_int(config, "provisioning.workers", minimum=1)
 
+    invoice = config["invoice"]
+    if not isinstance(invoice, dict) or not isinstance(invoice.get("template_filename"), str) \
+            or not invoice["template_filename"].strip() or "/" in invoice["template_filename"]:
+        raise ConfigError("invoice.template_filename", "must name a file in the invoice templates folder")
+    for key in ("template_dir", "company_name", "company_address", "company_email", "company_phone",
+                "company_tax_id", "payment_details", "logo", "currency_symbol"):
+        invoice[key] = invoice.get(key) or ""
+        if not isinstance(invoice[key], str):
+            raise ConfigError(f"invoice.{key}", "must be text")
+
     mailjet = config["mailjet"]
     for key in MAILJET_TEMPLATE_KEYS:
         block = mailjet.get(key) or mailjet.get(key.replace("api_", "api.", 1))

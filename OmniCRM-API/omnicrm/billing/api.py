@@ -1,10 +1,11 @@
 """/crm/transaction: customer charges and credits (spec 07 §4; the playbooks' `PUT /crm/transaction/`)."""
+from flask import Response
 from flask_restx import Namespace, Resource, fields
 
 from omnicrm import db
 from omnicrm.auth.identity import ensure_customer_visible
 from omnicrm.auth.rbac import requires
-from omnicrm.billing import invoices, service
+from omnicrm.billing import invoice_pdf, invoices, service
 from omnicrm.billing.models import Transaction
 from omnicrm.common.listing import list_parser, paginate, parse_list_params
 from omnicrm.common.validation import json_body
@@ -206,6 +207,21 @@ class InvoicePayment(Resource):
         invoice = invoices.pay(invoices.get_invoice(invoice_id), json_body())
         db.session.commit()
         return invoices.detail(invoice)
+
+
+@invoice_ns.route("/<int:invoice_id>/pdf", "/invoice_id/<int:invoice_id>/pdf", "/pdf/<int:invoice_id>")
+class InvoicePdf(Resource):
+    @requires("view_customer_invoice", **VIEW_INVOICE)
+    @invoice_ns.produces(["application/pdf"])
+    @invoice_ns.response(200, "The invoice PDF (a voided invoice is marked VOID)")
+    @invoice_ns.response(500, "The invoice template failed: the message names the template and line")
+    def get(self, invoice_id):
+        """Download the invoice as PDF, rendered from `invoice.template_filename` or served from the cache."""
+        name, pdf = invoice_pdf.invoice_pdf(invoices.get_invoice(invoice_id))
+        db.session.commit()
+        return Response(pdf, mimetype="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"',
+                                 "Cache-Control": "private, no-store"})
 
 
 namespaces = [ns, invoice_ns]
