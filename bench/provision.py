@@ -122,12 +122,10 @@ def engine_runs(client, headers, ids, count):
     return durations, time.perf_counter() - started
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--jobs", type=int, default=8, help="jobs per throughput measurement")
-    args = parser.parse_args()
-    workdir = tempfile.mkdtemp(prefix="omnicrm-bench-")
-    app = create_app(make_config(), database_url=f"sqlite:///{workdir}/bench.db")
+def bench_app(database_url, **environ):
+    """An app on `database_url` with the test playbooks, an admin login, and one customer/product/service to
+    provision; returns (app, test client, auth headers, PUT body)."""
+    app = create_app(make_config(**environ), database_url=database_url)
     Base.metadata.create_all(db.get_engine())
     app.config["CRM"]["provisioning"].update(playbook_dir=str(PLAYS), failure_list=[])
     with app.app_context():
@@ -146,7 +144,15 @@ def main():
     client = app.test_client()
     token = client.post("/crm/auth/login", json={"email": "admin@example.com", "password": "Admin123!"}) \
         .get_json()["token"]
-    headers = {"Authorization": f"Bearer {token}"}
+    return app, client, {"Authorization": f"Bearer {token}"}, ids
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--jobs", type=int, default=8, help="jobs per throughput measurement")
+    args = parser.parse_args()
+    workdir = tempfile.mkdtemp(prefix="omnicrm-bench-")
+    app, client, headers, ids = bench_app(f"sqlite:///{workdir}/bench.db")
 
     bare = [bare_run() for _ in range(5)]
     app.config["CRM"]["provisioning"]["workers"] = 1
