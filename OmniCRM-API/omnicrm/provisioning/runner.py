@@ -240,12 +240,13 @@ def write_extravars(private_dir, variables):
 
 
 def write_guard(private_dir):
-    """The job's copy of process_guard.py, started by ansible-runner instead of ansible-playbook."""
+    """The job's copy of process_guard.py, started by ansible-runner instead of ansible-playbook. `-IS`: it needs
+    only the standard library, and skipping site-packages (.pth hooks) and the environment halves its start-up."""
     path = os.path.join(private_dir, "ansible-playbook-guard")
     source = (Path(__file__).parent / "process_guard.py").read_text()
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o700)
     with os.fdopen(descriptor, "w") as handle:
-        handle.write(f"#!{sys.executable}\n{source}")
+        handle.write(f"#!{sys.executable} -IS\n{source}")
     return path
 
 
