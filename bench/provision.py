@@ -5,7 +5,7 @@ Prints, for the same small playbook:
   * the engine: PUT /crm/provision/ to final status seen by polling (API, row, token, events, cleanup),
   * jobs per minute with 1, 2 and 4 in-process workers.
 
-Run: .venv/bin/python bench/provision.py [--jobs 8]   (uses a throw-away SQLite database)
+Run: .venv/bin/python bench/provision.py [--jobs 8] [--rounds 7]   (uses a throw-away SQLite database)
 """
 import argparse
 import statistics
@@ -62,9 +62,11 @@ class Breakdown:
              ("chains.advance", "omnicrm.provisioning.chains", "advance"))
 
     def __init__(self):
-        import importlib
         self.totals = {name: 0.0 for name, _, _ in self.STEPS}
         self.saved = []
+
+    def install(self):
+        import importlib
         for name, module_path, attr in self.STEPS:
             owner = self._resolve(importlib, module_path)
             original = getattr(owner, attr)
@@ -96,6 +98,7 @@ class Breakdown:
     def remove(self):
         for owner, attr, original in self.saved:
             setattr(owner, attr, original)
+        self.saved = []
 
     def report(self, jobs, total):
         print(f"breakdown per job (median job {total:.3f}s end to end):")
@@ -151,18 +154,24 @@ def bench_app(database_url, **environ):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--jobs", type=int, default=8, help="jobs per throughput measurement")
+    parser.add_argument("--rounds", type=int, default=7, help="bare and engine runs, alternated, for the medians")
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="omnicrm-bench-")
     app, client, headers, ids = bench_app(f"sqlite:///{workdir}/bench.db")
 
-    bare = [bare_run() for _ in range(5)]
     app.config["CRM"]["provisioning"]["workers"] = 1
+    bare_run()
     engine_runs(client, headers, ids, 1)  # warm-up: imports, first connection
     breakdown = Breakdown()
     # One job at a time: with several queued at once, the median would count the wait behind the others (the
-    # +0.6 s of the first measurement was mostly that queueing, not engine work).
-    single = [engine_runs(client, headers, ids, 1)[0][0] for _ in range(5)]
-    breakdown.remove()
+    # +0.6 s of the first measurement was mostly that queueing, not engine work). Bare and engine runs alternate,
+    # so both see the same load on a busy machine.
+    bare, single = [], []
+    for _ in range(args.rounds):
+        bare.append(bare_run())
+        breakdown.install()
+        single.append(engine_runs(client, headers, ids, 1)[0][0])
+        breakdown.remove()
     print(f"bare ansible_runner.run:     median {statistics.median(bare):.2f}s")
     print(f"engine (API to final state): median {statistics.median(single):.2f}s "
           f"(overhead {statistics.median(single) - statistics.median(bare):+.2f}s, "
