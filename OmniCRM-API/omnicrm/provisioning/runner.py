@@ -168,18 +168,22 @@ class EventRecorder:
         return self.redactor.text(str(data.get("task") or data.get("name") or "(unnamed task)"))[:500]
 
     def _touch(self):
+        """The heartbeat, in the current transaction, when the last is HEARTBEAT_SECONDS old (not on every event:
+        the reaper only needs one within `stale_after_seconds`)."""
+        if time.monotonic() - self.last_heartbeat < HEARTBEAT_SECONDS:
+            return False
         db.session.execute(update(Provision).where(Provision.provision_id == self.provision_id)
                            .values(heartbeat=utcnow()))
         self.last_heartbeat = time.monotonic()
+        return True
 
     def heartbeat(self):
         """Called by ansible-runner every few seconds (its cancel callback): keeps the job visibly alive."""
-        if time.monotonic() - self.last_heartbeat >= HEARTBEAT_SECONDS:
-            try:
-                self._touch()
+        try:
+            if self._touch():
                 db.session.commit()
-            except Exception:  # noqa: BLE001 - a missed heartbeat is retried on the next call
-                db.session.rollback()
+        except Exception:  # noqa: BLE001 - a missed heartbeat is retried on the next call
+            db.session.rollback()
         return False
 
     def add(self, name, status, result):
