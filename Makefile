@@ -70,6 +70,7 @@ e2e: install ui
 bench: install services
 	$(BIN)/python bench/search.py --customers 100000
 	$(BIN)/python bench/provision.py
+	$(BIN)/python bench/provision_bulk.py
 
 # New Alembic revision from the models: make migration MSG="add x"
 migration: install

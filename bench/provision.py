@@ -5,7 +5,7 @@ Prints, for the same small playbook:
   * the engine: PUT /crm/provision/ to final status seen by polling (API, row, token, events, cleanup),
   * jobs per minute with 1, 2 and 4 in-process workers.
 
-Run: .venv/bin/python bench/provision.py [--jobs 8]   (uses a throw-away SQLite database)
+Run: .venv/bin/python bench/provision.py [--jobs 8] [--rounds 7]   (uses a throw-away SQLite database)
 """
 import argparse
 import statistics
@@ -32,6 +32,7 @@ from tests.conftest import make_config  # noqa: E402
 
 PLAYS = REPO / "tests" / "provisioning" / "plays"
 PLAY = "test_quick"
+POLL_SECONDS = 0.01  # the end of a job is seen at most this late (0.05 s added ~25 ms to every figure)
 
 
 def bare_run():
@@ -61,9 +62,11 @@ class Breakdown:
              ("chains.advance", "omnicrm.provisioning.chains", "advance"))
 
     def __init__(self):
-        import importlib
         self.totals = {name: 0.0 for name, _, _ in self.STEPS}
         self.saved = []
+
+    def install(self):
+        import importlib
         for name, module_path, attr in self.STEPS:
             owner = self._resolve(importlib, module_path)
             original = getattr(owner, attr)
@@ -95,6 +98,7 @@ class Breakdown:
     def remove(self):
         for owner, attr, original in self.saved:
             setattr(owner, attr, original)
+        self.saved = []
 
     def report(self, jobs, total):
         print(f"breakdown per job (median job {total:.3f}s end to end):")
@@ -118,16 +122,14 @@ def engine_runs(client, headers, ids, count):
                 assert body["provisioning_status"] == 0, body
                 durations.append(time.perf_counter() - t0)
                 del pending[provision_id]
-        time.sleep(0.05)
+        time.sleep(POLL_SECONDS)
     return durations, time.perf_counter() - started
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--jobs", type=int, default=8, help="jobs per throughput measurement")
-    args = parser.parse_args()
-    workdir = tempfile.mkdtemp(prefix="omnicrm-bench-")
-    app = create_app(make_config(), database_url=f"sqlite:///{workdir}/bench.db")
+def bench_app(database_url, **environ):
+    """An app on `database_url` with the test playbooks, an admin login, and one customer/product/service to
+    provision; returns (app, test client, auth headers, PUT body)."""
+    app = create_app(make_config(**environ), database_url=database_url)
     Base.metadata.create_all(db.get_engine())
     app.config["CRM"]["provisioning"].update(playbook_dir=str(PLAYS), failure_list=[])
     with app.app_context():
@@ -146,16 +148,30 @@ def main():
     client = app.test_client()
     token = client.post("/crm/auth/login", json={"email": "admin@example.com", "password": "Admin123!"}) \
         .get_json()["token"]
-    headers = {"Authorization": f"Bearer {token}"}
+    return app, client, {"Authorization": f"Bearer {token}"}, ids
 
-    bare = [bare_run() for _ in range(5)]
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--jobs", type=int, default=8, help="jobs per throughput measurement")
+    parser.add_argument("--rounds", type=int, default=7, help="bare and engine runs, alternated, for the medians")
+    args = parser.parse_args()
+    workdir = tempfile.mkdtemp(prefix="omnicrm-bench-")
+    app, client, headers, ids = bench_app(f"sqlite:///{workdir}/bench.db")
+
     app.config["CRM"]["provisioning"]["workers"] = 1
+    bare_run()
     engine_runs(client, headers, ids, 1)  # warm-up: imports, first connection
     breakdown = Breakdown()
     # One job at a time: with several queued at once, the median would count the wait behind the others (the
-    # +0.6 s of the first measurement was mostly that queueing, not engine work).
-    single = [engine_runs(client, headers, ids, 1)[0][0] for _ in range(5)]
-    breakdown.remove()
+    # +0.6 s of the first measurement was mostly that queueing, not engine work). Bare and engine runs alternate,
+    # so both see the same load on a busy machine.
+    bare, single = [], []
+    for _ in range(args.rounds):
+        bare.append(bare_run())
+        breakdown.install()
+        single.append(engine_runs(client, headers, ids, 1)[0][0])
+        breakdown.remove()
     print(f"bare ansible_runner.run:     median {statistics.median(bare):.2f}s")
     print(f"engine (API to final state): median {statistics.median(single):.2f}s "
           f"(overhead {statistics.median(single) - statistics.median(bare):+.2f}s, "

@@ -28,11 +28,24 @@ def playbook_path(play_name):
     return playbook_dir() / f"{name}.yaml"
 
 
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_parsed = {}  # path -> ((mtime_ns, size), data): every order and every chained job reads its playbooks again
+
+
 def _load(path):
+    """The parsed YAML of a playbook or task file (read-only: shared between callers), parsed again only when the
+    file changed."""
     try:
-        return yaml.safe_load(Path(path).read_text())
+        stat = Path(path).stat()
+        key = (stat.st_mtime_ns, stat.st_size)
+        cached = _parsed.get(str(path))
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        data = yaml.load(Path(path).read_text(), Loader=YAML_LOADER)  # noqa: S506 - a safe loader
     except (OSError, yaml.YAMLError):
         return None
+    _parsed[str(path)] = (key, data)
+    return data
 
 
 def _count(tasks, base_dir, depth=0):

@@ -168,18 +168,22 @@ class EventRecorder:
         return self.redactor.text(str(data.get("task") or data.get("name") or "(unnamed task)"))[:500]
 
     def _touch(self):
+        """The heartbeat, in the current transaction, when the last is HEARTBEAT_SECONDS old (not on every event:
+        the reaper only needs one within `stale_after_seconds`)."""
+        if time.monotonic() - self.last_heartbeat < HEARTBEAT_SECONDS:
+            return False
         db.session.execute(update(Provision).where(Provision.provision_id == self.provision_id)
                            .values(heartbeat=utcnow()))
         self.last_heartbeat = time.monotonic()
+        return True
 
     def heartbeat(self):
         """Called by ansible-runner every few seconds (its cancel callback): keeps the job visibly alive."""
-        if time.monotonic() - self.last_heartbeat >= HEARTBEAT_SECONDS:
-            try:
-                self._touch()
+        try:
+            if self._touch():
                 db.session.commit()
-            except Exception:  # noqa: BLE001 - a missed heartbeat is retried on the next call
-                db.session.rollback()
+        except Exception:  # noqa: BLE001 - a missed heartbeat is retried on the next call
+            db.session.rollback()
         return False
 
     def add(self, name, status, result):
@@ -240,12 +244,13 @@ def write_extravars(private_dir, variables):
 
 
 def write_guard(private_dir):
-    """The job's copy of process_guard.py, started by ansible-runner instead of ansible-playbook."""
+    """The job's copy of process_guard.py, started by ansible-runner instead of ansible-playbook. `-IS`: it needs
+    only the standard library, and skipping site-packages (.pth hooks) and the environment halves its start-up."""
     path = os.path.join(private_dir, "ansible-playbook-guard")
     source = (Path(__file__).parent / "process_guard.py").read_text()
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o700)
     with os.fdopen(descriptor, "w") as handle:
-        handle.write(f"#!{sys.executable}\n{source}")
+        handle.write(f"#!{sys.executable} -IS\n{source}")
     return path
 
 
