@@ -33,6 +33,26 @@ def test_failed_job_mails_the_valid_addresses(app, client, admin_headers, catalo
         assert [m.to_email for m in mails] == ["noc@example.com"]
 
 
+def test_a_failing_failure_mail_is_logged_without_its_text(app, client, admin_headers, catalogue, provisioning_config,
+                                                          monkeypatch, caplog):
+    """A mail error can quote what it was sending (redacted results, addresses): the log names the error's class
+    and stack only (as for every unexpected error, follow-up of issue 11 finding 7)."""
+    from omnicrm.communications import service as communications
+
+    def echoing_failure(recipients, subject, text, **_kwargs):
+        raise ValueError(f"relay refused {recipients[0]}: {text}")
+
+    monkeypatch.setattr(communications, "send_plain_email", echoing_failure)
+    provisioning_config["failure_list"] = ["noc@example.com"]
+    with caplog.at_level(logging.DEBUG, logger="omnicrm.provisioning"):
+        response = client.put("/crm/provision/", headers=admin_headers,
+                              json={"product_id": catalogue["failing"], "customer_id": catalogue["home"]})
+        job = wait_for_job(client, admin_headers, response.get_json()["provision_id"])
+    assert job["provisioning_status"] == 2
+    logged = [r.getMessage() for r in caplog.records if "failure e-mail" in r.getMessage()]
+    assert len(logged) == 1 and "ValueError" in logged[0] and "noc@example.com" not in logged[0]
+
+
 # ------------------------------------------------------------------ issue 12 finding 8
 
 def test_api_key_roles_given_as_permission_names_grant_them(app, client):

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from flask import current_app, has_app_context
 from sqlalchemy import select, update
 
+from omnicrm.common.safe_log import log_unexpected
 from omnicrm import db
 from omnicrm.db import utcnow
 from omnicrm.provisioning.models import STATUS_FAILED, STATUS_RUNNING, Provision, ProvisionEvent
@@ -81,8 +82,8 @@ def _run_in_app(app, provision_id):
     with app.app_context():
         try:
             execute_job(provision_id)
-        except Exception:  # noqa: BLE001 - a crashed run ends failed, never stays running
-            log.exception("provisioning job %s crashed", provision_id)
+        except Exception as error:  # noqa: BLE001 - a crashed run ends failed, never stays running
+            log_unexpected(log, error, "provisioning job %s crashed", provision_id)
             db.session.rollback()
             _fail_lost(provision_id, "the provisioning worker crashed; see the server log")
         finally:
@@ -174,8 +175,8 @@ def _run_lifecycle():
     from omnicrm.services.lifecycle import run_scheduled
     try:
         run_scheduled()
-    except Exception:  # noqa: BLE001 - retried next round
-        log.exception("service lifecycle job failed")
+    except Exception as error:  # noqa: BLE001 - retried next round
+        log_unexpected(log, error, "service lifecycle job failed")
     finally:
         db.session.remove()
 
@@ -191,8 +192,8 @@ def start_reaper(app, interval_seconds=60, orphaned_local=False):
                 try:
                     reap_stale_jobs(orphaned_local=orphaned_local and first)
                     first = False
-                except Exception:  # noqa: BLE001 - the reaper retries next round
-                    log.exception("provisioning reaper failed")
+                except Exception as error:  # noqa: BLE001 - the reaper retries next round
+                    log_unexpected(log, error, "provisioning reaper failed")
                 finally:
                     db.session.remove()
                 _run_lifecycle()

@@ -8,6 +8,7 @@ import logging
 
 from flask import current_app
 
+from omnicrm.common.safe_log import log_unexpected
 from omnicrm.common.emails import split_emails
 from omnicrm.provisioning.models import STATUS_FAILED, STATUS_RUNNING, STATUS_SKIPPED
 
@@ -64,9 +65,9 @@ def send_failure_email(job):
                                raise_errors=False)
         db.session.commit()
         return row
-    except Exception:  # noqa: BLE001
+    except Exception as error:  # noqa: BLE001
         db.session.rollback()
-        log.exception("could not send the failure e-mail of provisioning job %s", job.provision_id)
+        log_unexpected(log, error, "could not send the failure e-mail of provisioning job %s", job.provision_id)
         return None
 
 

@@ -101,8 +101,8 @@ def revoke_job_token(claims):
     from datetime import datetime, timezone
     try:
         revoke(claims["jti"], datetime.fromtimestamp(claims["exp"], timezone.utc).replace(tzinfo=None))
-    except Exception:  # noqa: BLE001 - a revocation failure must not hide the job result; the token expires
-        log.exception("could not revoke the token of a provisioning job")
+    except Exception as error:  # noqa: BLE001 - a revocation failure must not hide the job result; the token expires
+        log_unexpected(log, error, "could not revoke the token of a provisioning job")
 
 
 class EventRecorder:
@@ -124,9 +124,9 @@ class EventRecorder:
                 self._start(data)
             elif kind in RESULT_EVENTS:
                 self._finish(kind, data)
-        except Exception:  # noqa: BLE001 - recording must never break the run; the job outcome still lands
+        except Exception as error:  # noqa: BLE001 - recording must never break the run; the job outcome still lands
             db.session.rollback()
-            log.exception("could not record provisioning event for job %s", self.provision_id)
+            log_unexpected(log, error, "could not record provisioning event for job %s", self.provision_id)
         return False  # nothing needs the artifact copy of the event
 
     def _start(self, data):
