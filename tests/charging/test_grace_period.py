@@ -55,6 +55,15 @@ def _item(app, inventory_id):
         return item.item_state, item.customer_id, item.service_id, item.quarantine_until
 
 
+def _job_ends(renewing, product_id, outcome):
+    """A provisioning job of `product_id` on the service, ended with `outcome` the way the engine ends one."""
+    job = Provision(provisioning_play="play_local_data_addon", service_id=renewing["service_id"],
+                    product_id=product_id, customer_id=renewing["customer_id"])
+    db.session.add(job)
+    db.session.commit()
+    finish_job(job.provision_id, outcome, "card declined" if outcome == STATUS_FAILED else None)
+
+
 def _cancel(client, headers, service_id):
     response = client.post(f"/crm/service/{service_id}/cancel", json={"reason": "Moving abroad"}, headers=headers)
     assert response.status_code == 200, response.get_json()
@@ -120,15 +129,9 @@ def test_failed_renewal_starts_the_grace_period(app, client, admin_headers, ocs,
     renewing = make_renewing_service(app, client, admin_headers, ocs, "Mobile_SIM_grace02", product_id=renewed)
     sid = renewing["service_id"]
     with app.app_context():
-        unrelated = Provision(provisioning_play="play_local_data_addon", service_id=sid, product_id=other,
-                              customer_id=renewing["customer_id"])
-        renewal = Provision(provisioning_play="play_local_data_addon", service_id=sid, product_id=renewed,
-                            customer_id=renewing["customer_id"])
-        db.session.add_all([unrelated, renewal])
-        db.session.commit()
-        finish_job(unrelated.provision_id, STATUS_FAILED, "card declined")
+        _job_ends(renewing, other, STATUS_FAILED)
         assert db.session.get(Service, sid).service_status == "Active"  # not a renewal of this service
-        finish_job(renewal.provision_id, STATUS_FAILED, "card declined")
+        _job_ends(renewing, renewed, STATUS_FAILED)
     assert _service(app, sid)[0] == "Pending Cancellation"
     assert renewing["plan_id"] not in {f["ActionPlanID"] for f in ocs_clock.advance(months=2)}
     with app.app_context():
@@ -154,11 +157,7 @@ def test_a_paid_renewal_within_the_grace_period_reverts_to_active(app, client, a
     renewing = make_renewing_service(app, client, admin_headers, ocs, "Mobile_SIM_grace03", product_id=renewed)
     sid = renewing["service_id"]
     with app.app_context():
-        failed = Provision(provisioning_play="play_local_data_addon", service_id=sid, product_id=renewed,
-                           customer_id=renewing["customer_id"])
-        db.session.add(failed)
-        db.session.commit()
-        finish_job(failed.provision_id, STATUS_FAILED, "card declined")
+        _job_ends(renewing, renewed, STATUS_FAILED)
     assert _service(app, sid)[0] == "Pending Cancellation"
 
     # Only the renewal itself may be ordered on a Pending Cancellation service.
@@ -170,14 +169,8 @@ def test_a_paid_renewal_within_the_grace_period_reverts_to_active(app, client, a
         check_service_rules(db.session.get(Product, renewed), service, service.customer, False, {}, errors)
         assert errors == {}
 
-        unrelated = Provision(provisioning_play="play_local_data_addon", service_id=sid, product_id=other,
-                              customer_id=renewing["customer_id"])
-        paid = Provision(provisioning_play="play_local_data_addon", service_id=sid, product_id=renewed,
-                         customer_id=renewing["customer_id"])
-        db.session.add_all([unrelated, paid])
-        db.session.commit()
-        finish_job(unrelated.provision_id, STATUS_SUCCESS)
+        _job_ends(renewing, other, STATUS_SUCCESS)
         assert db.session.get(Service, sid).service_status == "Pending Cancellation"  # not the renewal
-        finish_job(paid.provision_id, STATUS_SUCCESS)
+        _job_ends(renewing, renewed, STATUS_SUCCESS)
     assert _service(app, sid) == ("Active", None)
     assert renewing["plan_id"] in {f["ActionPlanID"] for f in ocs_clock.advance(months=2)}  # renewals resumed
