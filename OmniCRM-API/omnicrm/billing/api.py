@@ -5,7 +5,7 @@ from flask_restx import Namespace, Resource, fields
 from omnicrm import db
 from omnicrm.auth.identity import ensure_customer_visible
 from omnicrm.auth.rbac import requires
-from omnicrm.billing import invoice_pdf, invoices, service
+from omnicrm.billing import events, invoice_pdf, invoices, service
 from omnicrm.billing.models import Transaction
 from omnicrm.common.listing import list_parser, paginate, parse_list_params
 from omnicrm.common.validation import json_body
@@ -206,6 +206,7 @@ class InvoicePayment(Resource):
         """Mark paid by Cash, POS Transaction, Bank Transfer or Refund (a negative transaction for the total)."""
         invoice = invoices.pay(invoices.get_invoice(invoice_id), json_body())
         db.session.commit()
+        events.invoice_paid.send(invoice)
         return invoices.detail(invoice)
 
 
