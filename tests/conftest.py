@@ -15,7 +15,7 @@ from omnicrm.config import load_config
 from omnicrm.db import Base
 from omnicrm.seed import ensure_admin
 
-pytest_plugins = ["tests.fixtures.cgrates"]
+pytest_plugins = ["tests.fixtures.cgrates", "tests.fixtures.localstripe"]
 
 TEST_JWT_SECRET = "t" * 64
 TEST_ENCRYPTION_KEY = "e" * 48

@@ -44,6 +44,12 @@ class Unauthorized(ApiError):
     status_code = 401
 
 
+class PaymentRequired(ApiError):
+    """The payment was refused (a declined card): 402 with the processor's reason."""
+
+    status_code = 402
+
+
 class DependencyError(ApiError):
     """A system we depend on (CGRateS, Stripe, Mailjet) answered with an error: 502."""
 
