@@ -1,5 +1,4 @@
 """OmniCRM: one Flask app serving the /crm REST API and the React console."""
-import logging
 from datetime import timedelta
 
 from flask import Flask, jsonify, request, send_from_directory
@@ -10,6 +9,7 @@ from werkzeug.routing import IntegerConverter
 from omnicrm import db
 from omnicrm.common.safe_log import log_unexpected
 from omnicrm.config import REPO_ROOT, load_config
+from omnicrm.ops import metrics, request_log
 
 UI_DIST = REPO_ROOT / "OmniCRM-UI" / "dist"
 ASSET_MAX_AGE = 365 * 24 * 3600
@@ -62,7 +62,7 @@ def create_app(config=None, database_url=None):
     app.config["RESTX_ERROR_404_HELP"] = False
     app.config["PROPAGATE_EXCEPTIONS"] = False
     app.json.sort_keys = False
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    request_log.configure_logging(config["monitoring"]["log_format"])
 
     db.init_engine(database_url or config.database_url)
     from omnicrm.common.shared_state import init_redis
@@ -96,6 +96,8 @@ def create_app(config=None, database_url=None):
 
     from omnicrm import security_headers
     security_headers.install(app)
+    request_log.install(app)
+    metrics.install(app)
     _serve_console(app)
     return app
 

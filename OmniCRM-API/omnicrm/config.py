@@ -53,6 +53,8 @@ ENV_OVERRIDES = {
     "OMNICRM_API_KEYS": "api_keys",
     "OMNICRM_IP_WHITELIST": "ip_whitelist",
     "PROVISIONING_FAILURE_LIST": "provisioning.failure_list",
+    "OMNICRM_METRICS_TOKEN": "monitoring.metrics_token",
+    "OMNICRM_LOG_FORMAT": "monitoring.log_format",
 }
 # Any key can also be overridden generically: OMNICRM__SECTION__KEY=value.
 GENERIC_PREFIX = "OMNICRM__"
@@ -101,7 +103,7 @@ class Config(dict):
         return _mask(self)
 
 
-SECRET_WORDS = ("password", "secret", "api_key", "jwt_secret", "encryption_key")
+SECRET_WORDS = ("password", "secret", "api_key", "jwt_secret", "encryption_key", "token")
 
 
 def _mask(node, key=""):
@@ -184,6 +186,17 @@ def _require_int(config, dotted, minimum=0):
         raise ConfigError(dotted, f"must be a whole number >= {minimum}, got {value!r}")
 
 
+def _validate_monitoring(config):
+    monitoring = config.setdefault("monitoring", {})
+    monitoring.setdefault("metrics_allowed_ips", ["127.0.0.1", "::1"])
+    monitoring.setdefault("metrics_token", "")
+    monitoring.setdefault("log_format", "text")
+    if monitoring["log_format"] not in ("text", "json"):
+        raise ConfigError("monitoring.log_format", f"must be text or json, got {monitoring['log_format']!r}")
+    for value in monitoring["metrics_allowed_ips"] or ():
+        _ip_network("monitoring.metrics_allowed_ips", value)
+
+
 def validate(config):
     """Check every value the code relies on; raise ConfigError naming the first bad key."""
     for section in REQUIRED_SECTIONS:
@@ -193,6 +206,7 @@ def validate(config):
     config.setdefault("redis", {"url": ""})
     config.setdefault("google_maps", {"api_key": ""})
     config.setdefault("hss", {"hss_peers": [], "apn_list": ""})
+    _validate_monitoring(config)
     security_defaults = {"access_token_minutes": 15, "refresh_token_days": 30, "lockout_attempts": 5,
                          "lockout_minutes": 30, "login_rate_limit_per_minute": 20, "bcrypt_rounds": 12}
     for key, value in security_defaults.items():

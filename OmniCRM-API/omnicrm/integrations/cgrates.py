@@ -18,6 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import requests
 
 from omnicrm.errors import DependencyError, DependencyUnavailable, NotFound
+from omnicrm.ops.metrics import observe_ocs_call
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,19 @@ class CGRateSClient:
             params = [params]
         request_id = next(self._ids)
         body = json.dumps({"method": method, "params": params, "id": request_id}, default=_json_default)
+        started, failure = time.perf_counter(), None
+        try:
+            return self._send(method, request_id, body)
+        except OcsUnavailable:
+            failure = "unreachable"
+            raise
+        except OcsError:
+            failure = "error"
+            raise
+        finally:
+            observe_ocs_call(method, time.perf_counter() - started, failure)
+
+    def _send(self, method, request_id, body):
         attempts = 1 + (self.retries if _is_read(method) else 0)
         for attempt in range(attempts):
             try:

@@ -52,7 +52,8 @@ def create_part(root, play, retry_of=None):
     part = Provision(product_id=root.product_id, customer_id=root.customer_id, service_id=root.service_id,
                      provisioning_play=play, playbook_description=(description or play)[:255],
                      provisioning_status=STATUS_RUNNING, task_count=task_count,
-                     initiating_user=root.initiating_user, parent_provision_id=root.provision_id, retry_of=retry_of)
+                     initiating_user=root.initiating_user, parent_provision_id=root.provision_id, retry_of=retry_of,
+                     request_id=root.request_id)
     db.session.add(part)
     db.session.flush()
     variables["provision_id"] = part.provision_id

@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from omnicrm.common.safe_log import log_unexpected
 from omnicrm import db
 from omnicrm.db import utcnow
+from omnicrm.ops.request_log import request_id_context
 from omnicrm.provisioning.models import STATUS_FAILED, STATUS_RUNNING, Provision, ProvisionEvent
 
 log = logging.getLogger(__name__)
@@ -77,11 +78,18 @@ def local_pool(workers):
         return _pool
 
 
+def local_queue_depth():
+    """Jobs submitted to this process's pool that no thread has started yet (the executor's own queue)."""
+    return _pool._work_queue.qsize() if _pool is not None else 0
+
+
 def _run_in_app(app, provision_id):
     from omnicrm.provisioning.runner import execute_job
     with app.app_context():
+        request_id = db.session.scalar(select(Provision.request_id).where(Provision.provision_id == provision_id))
         try:
-            execute_job(provision_id)
+            with request_id_context(request_id):
+                execute_job(provision_id)
         except Exception as error:  # noqa: BLE001 - a crashed run ends failed, never stays running
             log_unexpected(log, error, "provisioning job %s crashed", provision_id)
             db.session.rollback()

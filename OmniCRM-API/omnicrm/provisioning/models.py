@@ -29,6 +29,8 @@ class Provision(Base):
     parent_provision_id: Mapped[int | None] = mapped_column(
         ForeignKey("Provision.provision_id", ondelete="SET NULL"))
     job_id: Mapped[str | None] = mapped_column(String(64))
+    # The X-Request-ID of the request that created the job: the run's log lines carry it too.
+    request_id: Mapped[str | None] = mapped_column(String(64), index=True)
     retry_of: Mapped[int | None] = mapped_column(ForeignKey("Provision.provision_id", ondelete="SET NULL"))
     # Written by the running job every few seconds; a running job whose heartbeat stops is failed by the reaper.
     heartbeat = mapped_column(UTCDateTime)

@@ -410,6 +410,7 @@ def finish_job(provision_id, outcome, reason=None):
         from omnicrm.provisioning.chains import created_service_id
         job.service_id = created_service_id(job)  # the job page and the console link to what it created
     word = "succeeded" if outcome == STATUS_SUCCESS else "failed"
+    log.info("provisioning job %s (%s) %s", provision_id, job.provisioning_play, word)
     activity.record("provision", provision_id, f"provisioning_{word}",
                     f"Provisioning job {provision_id} ({job.provisioning_play}) {word}"
                     + (f": {reason}" if reason else ""), customer_id=job.customer_id, actor="system:provisioning")

@@ -14,6 +14,7 @@ from omnicrm.common.serialize import iso
 from omnicrm.common.validation import Checker
 from omnicrm.customers.models import Customer
 from omnicrm.db import utcnow
+from omnicrm.ops.request_log import current_request_id
 from omnicrm.errors import Conflict, Forbidden, ValidationError
 from omnicrm.inventory.models import FREE_STATES, Inventory
 from omnicrm.products.models import Product
@@ -198,7 +199,7 @@ def create_job(identity, data, *, parent_provision_id=None, retry_of=None, dispa
                     service_id=service.service_id if service else None, provisioning_play=play,
                     playbook_description=(description or play)[:255], provisioning_status=STATUS_RUNNING,
                     task_count=task_count, initiating_user=identity.user_id,
-                    parent_provision_id=parent_provision_id, retry_of=retry_of)
+                    parent_provision_id=parent_provision_id, retry_of=retry_of, request_id=current_request_id())
     db.session.add(job)
     db.session.flush()
     variables["provision_id"] = job.provision_id
@@ -258,6 +259,7 @@ def job_to_dict(job, events=True):
         "provisioning_play": job.provisioning_play, "playbook_description": job.playbook_description,
         "task_count": job.task_count, "initiating_user": job.initiating_user,
         "parent_provision_id": job.parent_provision_id, "retry_of": job.retry_of, "job_id": job.job_id,
+        "request_id": job.request_id,
         "created": iso(job.created), "last_modified": iso(job.last_modified), "finished": iso(job.finished),
     }
     if events:
