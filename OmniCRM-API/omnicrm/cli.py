@@ -23,19 +23,24 @@ def main():
     """OmniCRM management commands (run `omnicrm run` to serve the API and console)."""
 
 
-def run_migrations(database_url=None):
-    """Bring the schema to the newest Alembic revision and synchronise the permission catalogue."""
+def upgrade_schema(database_url=None):
+    """Bring the schema to the newest Alembic revision (tables only, no rows)."""
     from alembic import command
     from alembic.config import Config as AlembicConfig
-
-    from omnicrm import db
-    from omnicrm.auth.permissions import sync_catalogue
 
     alembic_cfg = AlembicConfig(str(REPO_ROOT / "alembic.ini"))
     alembic_cfg.set_main_option("script_location", str(REPO_ROOT / "migrations"))
     if database_url:
         alembic_cfg.attributes["database_url"] = database_url
     command.upgrade(alembic_cfg, "head")
+
+
+def run_migrations(database_url=None):
+    """Bring the schema to the newest Alembic revision and synchronise the permission catalogue."""
+    from omnicrm import db
+    from omnicrm.auth.permissions import sync_catalogue
+
+    upgrade_schema(database_url)
     sync_catalogue(db.session)
     db.session.commit()
 
@@ -124,6 +129,35 @@ def purge_invoice_pdf_cache_command(older_than_days):
     result = cleanup_old_pdf_cache(days_old=older_than_days)
     db.session.commit()
     click.echo(f"Deleted {result['deleted_count']} cached invoice PDF(s).")
+
+
+@main.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def backup_command(path):
+    """Write the whole database to PATH (gzip'd JSON lines, readable by its owner only)."""
+    from omnicrm import db
+    from omnicrm.ops.backup import backup
+    counts = backup(db.get_engine(), path)
+    click.echo(f"Backed up {sum(counts.values())} rows of {len(counts)} tables to {path}")
+
+
+@main.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def restore_command(path):
+    """Load a backup into the configured database, which must be empty (it is migrated first)."""
+    from flask import current_app
+
+    from omnicrm import db
+    from omnicrm.ops.backup import BackupError, restore
+    upgrade_schema(current_app.config["CRM"].database_url)
+    try:
+        counts = restore(db.get_engine(), path)
+    except BackupError as exc:
+        click.echo(f"Restore refused: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"Restored {sum(counts.values())} rows of {len(counts)} tables from {path}")
 
 
 @main.command("show-config")
