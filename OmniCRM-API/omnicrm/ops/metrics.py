@@ -100,8 +100,9 @@ def _may_scrape():
     given = request.headers.get("Authorization", "")
     if token and hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
         return True
+    from omnicrm.auth.authenticate import client_ip
     try:
-        address = ipaddress.ip_address(request.remote_addr or "")
+        address = ipaddress.ip_address(client_ip())
     except ValueError:
         return False
     return any(address in ipaddress.ip_network(str(net), strict=False)
