@@ -3,6 +3,8 @@ import logging
 
 from flask import Blueprint
 from flask_restx import Api
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -61,6 +63,15 @@ def _database_unavailable(error):
     db.session.rollback()
     log.error("database error: %s", _db_error_code(error))
     return {"message": "The database is unavailable, try again shortly."}, 503
+
+
+@api.errorhandler(RedisConnectionError)
+@api.errorhandler(RedisTimeoutError)
+def _redis_unavailable(error):
+    """Redis holds revocations and rate limits: without it no request can be checked, so none is served."""
+    db.session.rollback()
+    log.error("Redis unavailable: %s", type(error).__name__)
+    return {"message": "Shared state (Redis) is unavailable, try again shortly."}, 503
 
 
 def _db_error_code(error):
