@@ -24,7 +24,7 @@ from omnicrm.provisioning.redaction import redact, secret_values
 from omnicrm.services.models import Service
 
 # Set by the engine, never by the caller: a client-supplied value must not win (spec 04 §22 item 5).
-SYSTEM_KEYS = ("access_token", "refresh_token", "initiating_user", "crm_config", "provision_id")
+SYSTEM_KEYS = ("access_token", "refresh_token", "initiating_user", "crm_config", "provision_id", "renewal")
 # Test hooks honoured by the reference playbooks (a named task fails after its effect, to prove the rollback).
 # Only staff who may both create and update provisioning jobs may send them; never customers or automated callers.
 FAULT_KEYS = ("fail_at_task",)
@@ -182,13 +182,20 @@ def create_job(identity, data, *, parent_provision_id=None, retry_of=None, dispa
     inventory_types = parse_name_list(product.inventory_items_list)
     overrides = orders.check_keys(data, identity, product_vars, inventory_types, SYSTEM_KEYS + FAULT_KEYS, errors)
     auto_renew = orders.auto_renew_choice(product, data.get("auto_renew"), errors)
-    selections = {} if deprovision else _select_inventory(product, data, errors, identity.customer_id is not None)
+    # The service's own plan ordered onto it again is its renewal (the monthly ActionPlan's callback): the play
+    # charges and credits the plan again and takes no new SIM, number or equipment.
+    renewal = service is not None and not deprovision and product.category != "addon" \
+        and service.product_id == product.product_id
+    selections = {} if deprovision or renewal else _select_inventory(product, data, errors,
+                                                                      identity.customer_id is not None)
     if errors:
         raise ValidationError("Validation failed", errors=errors)
 
     order = {k: data[k] for k in ("action", "service_uuid", *FAULT_KEYS) if data.get(k) not in (None, "")}
     if auto_renew is not None:
         order["auto_renew"] = auto_renew
+    if renewal:
+        order["renewal"] = True
     variables = {**orders.playbook_variables(product_vars), **overrides, **order, **selections,
                  "customer_id": customer.customer_id, "product_id": product.product_id,
                  "initiating_user": identity.user_id}
