@@ -13,8 +13,37 @@ from omnicrm.errors import ApiError
 
 log = logging.getLogger(__name__)
 
+ERROR_SCHEMA = {
+    "type": "object", "required": ["message"],
+    "properties": {
+        "message": {"type": "string", "description": "What went wrong, for a person"},
+        "errors": {"type": "object", "additionalProperties": {"type": "string"},
+                   "description": "Field name -> what is wrong with it"},
+    },
+}
+HTTP_METHODS = ("get", "put", "post", "patch", "delete", "head", "options")
+
+
+class OmniApi(Api):
+    """Every operation documents its failures: the one error body (`ApiError.to_dict`) as the `default` response,
+    so any 4xx/5xx an operation gives is described, whatever it lists explicitly."""
+
+    @property
+    def __schema__(self):
+        schema = super().__schema__
+        if "Error" not in schema.setdefault("definitions", {}):
+            schema["definitions"]["Error"] = ERROR_SCHEMA
+            for operations in schema.get("paths", {}).values():
+                for method, operation in operations.items():
+                    if method in HTTP_METHODS:
+                        operation.setdefault("responses", {}).setdefault("default", {
+                            "description": "Error: a JSON body with `message` and, for bad input, `errors`",
+                            "schema": {"$ref": "#/definitions/Error"}})
+        return schema
+
+
 blueprint = Blueprint("crm", __name__, url_prefix="/crm")
-api = Api(
+api = OmniApi(
     blueprint,
     title="OmniCRM API",
     version="1.0",
