@@ -144,7 +144,7 @@ def _plain_from_billing(invoice, subject, text):
         return None
     block = template_block(INVOICE_TEMPLATE)
     return send_plain_email(to, subject, text, customer_id=invoice.customer_id, from_email=block["from_email"],
-                            from_name=block["from_name"], raise_errors=False)
+                            from_name=block["from_name"], raise_errors=False, invoice_id=invoice.invoice_id)
 
 
 def send_payment_receipt(invoice):
@@ -258,7 +258,8 @@ def send_due_reminders(now=None):
         try:
             customer = db.session.get(Customer, invoice.customer_id)
             row = send_template_email(REMINDER_TEMPLATE, to, reminder_variables(invoice, customer, now),
-                                      customer_id=invoice.customer_id, raise_errors=False)
+                                      customer_id=invoice.customer_id, raise_errors=False,
+                                      invoice_id=invoice.invoice_id)
             claim.communication_id = row.communication_id
             activity.record("invoice", invoice.invoice_id, "reminder",
                             f"Invoice {invoice.invoice_id} overdue reminder {step + 1} ({row.status}) to "

@@ -113,7 +113,8 @@ def send_template_email(template_key, to, variables, customer_id=None, attachmen
     return _deliver(row, message, customer_id, raise_errors, retryable=retryable)
 
 
-def send_plain_email(to_list, subject, text, customer_id=None, from_email=None, from_name=None, raise_errors=True):
+def send_plain_email(to_list, subject, text, customer_id=None, from_email=None, from_name=None, raise_errors=True,
+                     invoice_id=None):
     """Send a plain text notice (e.g. a provisioning failure to provisioning.failure_list); None when `to_list`
     is empty. Same outbox, statuses and errors as `send_template_email`."""
     if not to_list:
@@ -122,7 +123,8 @@ def send_plain_email(to_list, subject, text, customer_id=None, from_email=None, 
     message = mailjet.text_message(from_email or sender["from_email"],
                                    from_name or (None if from_email else sender["from_name"]),
                                    _recipients(to_list), subject, text)
-    return _deliver(Communication(text_part=text), message, customer_id, raise_errors, retryable=True)
+    return _deliver(Communication(text_part=text, invoice_id=invoice_id), message, customer_id, raise_errors,
+                    retryable=True)
 
 
 def _deliver(row, message, customer_id, raise_errors, retryable):
@@ -181,7 +183,7 @@ def _message_of(row):
     if row.template_key is None:
         return mailjet.text_message(row.from_email, row.from_name, to, row.subject, row.text_part or "")
     files = []
-    if row.invoice_id is not None:
+    if row.invoice_id is not None and row.attachments:  # an invoice e-mail: its PDF again
         from omnicrm.billing.invoice_pdf import invoice_pdf
         from omnicrm.billing.models import Invoice
         invoice = db.session.get(Invoice, row.invoice_id)
