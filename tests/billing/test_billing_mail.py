@@ -62,6 +62,10 @@ def invoice_of(client, headers, customer_id):
     return ok(client.put("/crm/invoice/", json={"customer_id": customer_id, **JANUARY}, headers=headers))
 
 
+def base_url(app):
+    return app.config["CRM"]["crm"]["base_url"]
+
+
 def rows(app, **where):
     with app.app_context():
         stmt = select(Communication).order_by(Communication.communication_id)
@@ -93,8 +97,7 @@ def test_invoice_email_goes_to_the_billing_contact_with_the_real_pdf(app, client
     assert variables == {
         "customer_name": "Acme Pty Ltd", "invoice_number": str(number), "invoice_date": invoice["created"][:10],
         "due_date": "2026-02-14", "total_amount": "$110.00",
-        "invoice_url": f"http://localhost:5000/invoices/{number}",
-        "pay_url": f"http://localhost:5000/invoices/{number}/pay"}
+        "invoice_url": f"{base_url(app)}/invoices/{number}", "pay_url": f"{base_url(app)}/invoices/{number}/pay"}
     filename, text = pdf_of(message)
     assert filename == f"Invoice_{number:05d}.pdf"
     assert str(number) in text and "Mobile Plan" in text and "110.00" in text
@@ -301,7 +304,7 @@ def test_overdue_reminder_once_per_interval(app, client, admin_headers, world, m
     assert first["TemplateID"] == block["template_id"] and first["To"][0]["Email"] == "bill@acme.example"
     assert first["Variables"] == {"customer_name": "Acme Pty Ltd", "invoice_number": str(number),
                                   "due_date": "2026-02-14", "days_overdue": 1, "total_amount": "$110.00",
-                                  "pay_url": f"http://localhost:5000/invoices/{number}/pay"}
+                                  "pay_url": f"{base_url(app)}/invoices/{number}/pay"}
     assert second["Variables"]["days_overdue"] == 8
     with app.app_context():
         steps = db.session.execute(select(InvoiceReminder.invoice_id, InvoiceReminder.step)
