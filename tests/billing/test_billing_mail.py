@@ -295,6 +295,7 @@ def test_overdue_reminder_once_per_interval(app, client, admin_headers, world, m
     due = datetime(2026, 2, 14)
     with app.app_context():
         assert send_due_reminders(now=due - timedelta(hours=1)) == []  # not overdue yet
+        assert send_due_reminders(now=due + timedelta(hours=23)) == []  # the due day itself: still in time
         assert send_due_reminders(now=due + timedelta(days=1)) == [number]
         assert send_due_reminders(now=due + timedelta(days=1, hours=5)) == []  # same interval: not again
         assert send_due_reminders(now=due + timedelta(days=6)) == []

@@ -7,7 +7,7 @@ leaves a `Communication` row (the outbox); a Mailjet failure leaves it `failed` 
 committed and never raise: a failing e-mail can never undo or fail a payment.
 """
 import logging
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from flask import current_app
@@ -95,7 +95,7 @@ def invoice_variables(invoice, customer):
 def reminder_variables(invoice, customer, now):
     """The Customer Invoice Reminder variables of spec 06 §13.3."""
     return {"customer_name": customer.customer_name, "invoice_number": str(invoice.invoice_id),
-            "due_date": _date(invoice.due_date), "days_overdue": max((now - invoice.due_date).days, 0),
+            "due_date": _date(invoice.due_date), "days_overdue": max((now.date() - invoice.due_date.date()).days, 0),
             "total_amount": _money(invoice.retail_cost), "pay_url": invoice_urls(invoice)[1]}
 
 
@@ -227,9 +227,14 @@ def _reminder_settings():
     return max(interval, 1), DEFAULT_REMINDER_MAX if most is None else int(most)
 
 
+def overdue_since(invoice):
+    """An invoice due on a day may be paid all that day: it is overdue from the next day's start (UTC)."""
+    return datetime.combine(invoice.due_date.date() + timedelta(days=1), time())
+
+
 def send_due_reminders(now=None):
-    """The scheduled job: every unpaid, not voided invoice past its due date gets reminder step N once it is N
-    intervals overdue (step 0 right after the due date), at most `invoice.reminder_max` steps. Each step is an
+    """The scheduled job: every unpaid, not voided invoice past its due day gets reminder step N once it is N
+    intervals overdue (step 0 from the day after the due date), at most `invoice.reminder_max` steps. Each step is an
     `Invoice_Reminder` row inserted and committed before the e-mail, so it is never sent twice, even by two
     overlapping runs. Returns the invoice ids reminded."""
     now = now or utcnow()
@@ -241,7 +246,10 @@ def send_due_reminders(now=None):
                                  .order_by(Invoice.invoice_id)).all()
     reminded = []
     for invoice in overdue:
-        step = min((now - invoice.due_date) // timedelta(days=interval), most - 1)
+        since = overdue_since(invoice)
+        if now < since:
+            continue
+        step = min((now - since) // timedelta(days=interval), most - 1)
         if db.session.scalar(select(InvoiceReminder.id).where(InvoiceReminder.invoice_id == invoice.invoice_id,
                                                               InvoiceReminder.step == step)):
             continue
