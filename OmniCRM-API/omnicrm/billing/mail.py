@@ -11,7 +11,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from omnicrm import db
@@ -241,18 +241,21 @@ def send_due_reminders(now=None):
     interval, most = _reminder_settings()
     if most <= 0:
         return []
-    overdue = db.session.scalars(select(Invoice).where(Invoice.paid.is_(False), Invoice.void.is_(False),
-                                                       Invoice.due_date.isnot(None), Invoice.due_date < now)
-                                 .order_by(Invoice.invoice_id)).all()
+    last = (select(InvoiceReminder.invoice_id, func.max(InvoiceReminder.step).label("step"))
+            .group_by(InvoiceReminder.invoice_id).subquery())
+    overdue = db.session.execute(
+        select(Invoice, last.c.step).outerjoin(last, last.c.invoice_id == Invoice.invoice_id)
+        .where(Invoice.paid.is_(False), Invoice.void.is_(False), Invoice.due_date.isnot(None),
+               Invoice.due_date < now, or_(last.c.step.is_(None), last.c.step < most - 1))
+        .order_by(Invoice.invoice_id)).all()
     reminded = []
-    for invoice in overdue:
+    for invoice, last_step in overdue:
         since = overdue_since(invoice)
         if now < since:
             continue
         step = min((now - since) // timedelta(days=interval), most - 1)
-        if db.session.scalar(select(InvoiceReminder.id).where(InvoiceReminder.invoice_id == invoice.invoice_id,
-                                                              InvoiceReminder.step == step)):
-            continue
+        if last_step is not None and last_step >= step:
+            continue  # this interval's reminder went already
         to = billing_recipients(invoice.customer_id)
         if not to:
             continue
