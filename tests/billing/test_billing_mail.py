@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from omnicrm import db
 from omnicrm.activity.models import ActivityLog
-from omnicrm.billing import events, service
+from omnicrm.billing import events, invoice_pdf, service
 from omnicrm.billing.mail import send_due_reminders
 from omnicrm.billing.models import Invoice, InvoiceReminder, Transaction
 from omnicrm.cli import send_mail_outbox_command
@@ -157,14 +157,34 @@ def test_who_may_email_an_invoice(app, client, admin_headers, world, make_user, 
     assert len(mailjet.messages) == 1
 
 
-def test_issued_invoice_is_emailed_by_the_bill_run_signal(app, client, admin_headers, world, mailjet):
+def test_issued_invoice_is_queued_by_the_bill_run_signal_and_sent_by_the_outbox(app, client, admin_headers, world,
+                                                                                 mailjet):
     number = invoice_of(client, admin_headers, world["acme"])["invoice_id"]
+    renders = invoice_pdf.render_count
     with app.app_context():
         events.invoice_issued.send(db.session.get(Invoice, number))
+    assert mailjet.messages == [] and invoice_pdf.render_count == renders  # the bill run does not wait
+    [row] = rows(app)
+    assert (row.status, row.invoice_id, row.attempts, row.to_email) == ("queued", number, 0, "bill@acme.example")
+    with app.app_context():
+        assert retry_outbox()["sent"] == [row.communication_id]
+        assert retry_outbox()["sent"] == []
     [message] = mailjet.messages
     assert message["To"][0]["Email"] == "bill@acme.example" and str(number) in pdf_of(message)[1]
+    assert message["Variables"]["invoice_number"] == str(number)
     [row] = rows(app)
-    assert row.status == "sent" and row.invoice_id == number
+    assert (row.status, row.attempts) == ("sent", 1)
+
+
+def test_issued_invoice_without_mailjet_is_recorded(app, client, admin_headers, world, mailjet_server):
+    mailjet_server.reset()
+    number = invoice_of(client, admin_headers, world["solo"])["invoice_id"]
+    with app.app_context():
+        events.invoice_issued.send(db.session.get(Invoice, number))
+    [row] = rows(app)
+    assert (row.status, row.next_attempt_at, json.loads(row.attachments)) == \
+        ("recorded", None, [f"Invoice_{number:05d}.pdf"])
+    assert mailjet_server.requests == 0
 
 
 def test_receipt_after_manual_payment(app, client, admin_headers, world, mailjet):

@@ -4,7 +4,8 @@ the refund notice and the overdue reminders.
 Recipients are the customer's contacts of type Billing, else its Primary contact(s) (spec 07 §2.13). Every e-mail
 leaves a `Communication` row (the outbox); a Mailjet failure leaves it `failed` and `retry_outbox` sends it again
 (an invoice e-mail's PDF is rendered again then). The signal receivers run after the payment or bill run has
-committed and never raise: a failing e-mail can never undo or fail a payment.
+committed and never raise: a failing e-mail can never undo or fail a payment. The bill run's invoices
+(`invoice_issued`) are queued in the outbox and sent by `retry_outbox`, so the run never waits on Mailjet.
 """
 import logging
 from datetime import datetime, time, timedelta
@@ -101,7 +102,7 @@ def reminder_variables(invoice, customer, now):
 
 # The invoice e-mail ----------------------------------------------------------------------------------------------
 
-def send_invoice_email(invoice, data=None, raise_errors=True, reason="sent"):
+def send_invoice_email(invoice, data=None, raise_errors=True):
     """E-mail the invoice with its PDF attached (template api_crmCommunicationCustomerInvoice) to the billing
     contacts (else the primary contact) or to the addresses in `data["to"]`; recorded in the activity log.
     Returns the Communication row. 400 when there is nobody to send to; a Mailjet failure is 502/503 (the row is
@@ -118,7 +119,7 @@ def send_invoice_email(invoice, data=None, raise_errors=True, reason="sent"):
                               attachments=[{"filename": name, "content": pdf, "content_type": "application/pdf"}],
                               raise_errors=False, invoice_id=invoice.invoice_id)
     activity.record("invoice", invoice.invoice_id, "email",
-                    f"Invoice {invoice.invoice_id} e-mail {reason} ({row.status}) to {row.to_email}",
+                    f"Invoice {invoice.invoice_id} e-mail ({row.status}) to {row.to_email}",
                     customer_id=invoice.customer_id)
     db.session.commit()
     if row.status == "failed" and raise_errors:
@@ -192,15 +193,29 @@ def _safely(what, invoice, send):
         log_unexpected(log, error, "%s e-mail of invoice %s failed", what, getattr(invoice, "invoice_id", None))
 
 
+def queue_invoice_email(invoice):
+    """The bill run's invoice e-mail: written to the outbox (queued) and sent with its PDF by `retry_outbox` (the
+    worker loop, `omnicrm send-mail-outbox`), so a run over thousands of customers never waits on Mailjet or
+    WeasyPrint. Returns the row, or None when the customer has nobody to write to."""
+    from omnicrm.billing.invoice_pdf import filename
+    from omnicrm.communications.service import queue_template_email
+    to = billing_recipients(invoice.customer_id)
+    if not to:
+        log.warning("invoice %s issued but not e-mailed: %s", invoice.invoice_id, NO_RECIPIENT)
+        return None
+    customer = db.session.get(Customer, invoice.customer_id)
+    row = queue_template_email(INVOICE_TEMPLATE, to, invoice_variables(invoice, customer),
+                               customer_id=invoice.customer_id, subject_suffix=str(invoice.invoice_id),
+                               invoice_id=invoice.invoice_id, attachment_names=[filename(invoice)])
+    activity.record("invoice", invoice.invoice_id, "email",
+                    f"Invoice {invoice.invoice_id} e-mail issued ({row.status}) to {row.to_email}",
+                    customer_id=invoice.customer_id)
+    db.session.commit()
+    return row
+
+
 def on_invoice_issued(invoice, **_):
-    def send(inv):
-        if inv.void:
-            return
-        try:
-            send_invoice_email(inv, raise_errors=False, reason="issued")
-        except ValidationError as refused:  # no recipient: nothing to retry
-            log.warning("invoice %s issued but not e-mailed: %s", inv.invoice_id, refused.message)
-    _safely("invoice", invoice, send)
+    _safely("invoice", invoice, lambda inv: None if inv.void else queue_invoice_email(inv))
 
 
 def on_invoice_paid(invoice, **_):

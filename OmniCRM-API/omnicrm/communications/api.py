@@ -21,7 +21,7 @@ communication_model = ns.model("Communication", {
     "to_email": fields.String(description="Recipients, comma-separated"), "subject": fields.String,
     "variables": fields.Raw(description='Template variables; links carrying a credential are shown as "***"'),
     "text_part": fields.String, "attachments": fields.List(fields.String),
-    "status": fields.String(enum=["sent", "recorded", "failed", "sending", "given_up"]),
+    "status": fields.String(enum=["sent", "recorded", "queued", "failed", "sending", "given_up"]),
     "provider_message_id": fields.String, "error": fields.String, "customer_id": fields.Integer,
     "created": fields.String, "attempts": fields.Integer(description="Sends tried so far"),
     "next_attempt_at": fields.String(description="When a failed e-mail is tried again; null: not retried"),

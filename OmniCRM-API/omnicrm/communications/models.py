@@ -5,8 +5,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from omnicrm.db import Base, UTCDateTime, utcnow
 
 # failed: Mailjet refused or was unreachable; retried by `omnicrm send-mail-outbox` while next_attempt_at is set.
-# sending: claimed by one retry run (next_attempt_at is then the claim's lease); given_up: retries exhausted.
-COMMUNICATION_STATUSES = ("sent", "recorded", "failed", "sending", "given_up")
+# queued: written by a batch sender (bill run), sent by the same command. sending: claimed by one run
+# (next_attempt_at is then the claim's lease); given_up: retries exhausted.
+COMMUNICATION_STATUSES = ("sent", "recorded", "queued", "failed", "sending", "given_up")
 
 
 class Communication(Base):

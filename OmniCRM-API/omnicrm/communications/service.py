@@ -41,6 +41,8 @@ RETRY_CAP = timedelta(hours=6)
 DEFAULT_MAX_ATTEMPTS = 6
 # A row claimed by a retry run is `sending` until this lease ends; a run that died mid-send is taken over then.
 CLAIM_LEASE = timedelta(minutes=10)
+# Rows `retry_outbox` sends when their next_attempt_at is due.
+RETRIED_STATUSES = ("queued", "failed", "sending")
 
 
 def _config():
@@ -111,6 +113,33 @@ def send_template_email(template_key, to, variables, customer_id=None, attachmen
                         invoice_id=invoice_id)
     retryable = not secret and (not files or invoice_id is not None)
     return _deliver(row, message, customer_id, raise_errors, retryable=retryable)
+
+
+def queue_template_email(template_key, to, variables, customer_id=None, subject_suffix="", invoice_id=None,
+                         attachment_names=()):
+    """Like `send_template_email`, but the e-mail is only written to the outbox (`queued`, due now) and
+    `retry_outbox` sends it; for batch senders (the bill run) that must not wait on Mailjet or render PDFs inline.
+    An invoice e-mail's PDF (`invoice_id`, `attachment_names`) is rendered when it is sent. Without Mailjet
+    credentials the row is `recorded` at once. Commits; returns the row."""
+    block = template_block(template_key)
+    variables = json.loads(json.dumps(variables or {}, default=_json_value))
+    if any(k in SECRET_VARIABLES and v for k, v in variables.items()):
+        raise ValueError("an e-mail carrying a credential cannot wait in the outbox")
+    message = mailjet.template_message(block["from_email"], block["from_name"], _recipients(to),
+                                       block["template_id"], f"{block['subject']}{subject_suffix or ''}", variables)
+    row = Communication(template_key=template_key, template_id=block["template_id"], variables=json.dumps(variables),
+                        attachments=json.dumps(list(attachment_names)) if attachment_names else None,
+                        invoice_id=invoice_id, attempts=0)
+    row.from_email, row.from_name = message["From"]["Email"], message["From"].get("Name")
+    row.to_email = ", ".join(r["Email"] for r in message["To"])[:1000]
+    row.subject, row.customer_id = message["Subject"][:500], customer_id
+    if mailjet.MailjetClient.from_config(_config()) is None:
+        row.status = "recorded"
+    else:
+        row.status, row.next_attempt_at = "queued", utcnow()
+    db.session.add(row)
+    db.session.commit()
+    return row
 
 
 def send_plain_email(to_list, subject, text, customer_id=None, from_email=None, from_name=None, raise_errors=True,
@@ -199,7 +228,7 @@ def _claim(row_id, now):
     """Take one due row for this run: a single conditional UPDATE, so of two overlapping runs only one wins."""
     claimed = db.session.execute(
         update(Communication)
-        .where(Communication.communication_id == row_id, Communication.status.in_(("failed", "sending")),
+        .where(Communication.communication_id == row_id, Communication.status.in_(RETRIED_STATUSES),
                Communication.next_attempt_at.isnot(None), Communication.next_attempt_at <= now)
         .values(status="sending", next_attempt_at=now + CLAIM_LEASE)
         .execution_options(synchronize_session=False)).rowcount
@@ -208,8 +237,9 @@ def _claim(row_id, now):
 
 
 def retry_outbox(now=None, limit=200):
-    """Send again every failed e-mail whose next attempt is due; returns {"sent": [...], "failed": [...],
-    "given_up": [...]} (communication ids). Without Mailjet credentials nothing is tried."""
+    """Send every queued e-mail, and again every failed one, whose next attempt is due. Returns
+    {"sent": [...], "failed": [...], "given_up": [...]} (communication ids). Without Mailjet credentials nothing
+    is tried."""
     client = mailjet.MailjetClient.from_config(_config())
     result = {"sent": [], "failed": [], "given_up": []}
     if client is None:
@@ -217,7 +247,7 @@ def retry_outbox(now=None, limit=200):
     now = now or utcnow()
     due = db.session.scalars(
         select(Communication.communication_id)
-        .where(Communication.status.in_(("failed", "sending")), Communication.next_attempt_at.isnot(None),
+        .where(Communication.status.in_(RETRIED_STATUSES), Communication.next_attempt_at.isnot(None),
                Communication.next_attempt_at <= now)
         .order_by(Communication.next_attempt_at, Communication.communication_id).limit(limit)).all()
     for row_id in due:
