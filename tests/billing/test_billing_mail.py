@@ -147,14 +147,29 @@ def test_who_may_email_an_invoice(app, client, admin_headers, world, make_user, 
     path = f"/crm/invoice/{number}/email"
     assert client.post(path).status_code == 401
     assert client.post(path, headers=make_user(permissions=["view_customer_invoice"])).status_code == 403
-    with app.app_context():
-        contact_id = db.session.scalar(select(Contact.contact_id).where(Contact.customer_id == world["acme"]))
-    customer = make_user(roles=["Customer"], contact_id=contact_id)
-    assert client.post(path, headers=customer).status_code == 403  # customers cannot send mail, even their own
     assert mailjet.messages == []
     finance = make_user(roles=["Finance"])
     ok(client.post(path, headers=finance))
     assert len(mailjet.messages) == 1
+
+
+def test_customer_user_requests_a_copy_of_its_own_invoice(app, client, admin_headers, world, make_user, mailjet):
+    mine = invoice_of(client, admin_headers, world["acme"])["invoice_id"]
+    theirs = invoice_of(client, admin_headers, world["solo"])["invoice_id"]
+    with app.app_context():
+        contact_id = db.session.scalar(select(Contact.contact_id).where(Contact.customer_id == world["acme"]))
+    customer = make_user(roles=["Customer"], contact_id=contact_id)
+    assert client.post(f"/crm/invoice/{theirs}/email", headers=customer).status_code == 404
+    typed = client.post(f"/crm/invoice/{mine}/email", json={"to": ["stranger@example.com"]}, headers=customer)
+    assert typed.status_code == 400 and "to" in typed.get_json()["errors"]
+    assert mailjet.messages == []
+    ok(client.post(f"/crm/invoice/{mine}/email", headers=customer))
+    [message] = mailjet.messages
+    assert message["To"][0]["Email"] == "bill@acme.example" and str(mine) in pdf_of(message)[1]
+    again = client.post(f"/crm/invoice/{mine}/email", headers=customer)
+    assert again.status_code == 429 and len(mailjet.messages) == 1
+    ok(client.post(f"/crm/invoice/{mine}/email", headers=admin_headers))  # staff are not throttled
+    assert len(mailjet.messages) == 2
 
 
 def test_issued_invoice_is_queued_by_the_bill_run_signal_and_sent_by_the_outbox(app, client, admin_headers, world,

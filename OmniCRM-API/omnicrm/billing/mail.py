@@ -20,10 +20,11 @@ from omnicrm.activity import log as activity
 from omnicrm.billing import events
 from omnicrm.billing.models import Invoice, InvoiceReminder
 from omnicrm.common.safe_log import log_unexpected
+from omnicrm.communications.models import Communication
 from omnicrm.communications.service import send_plain_email, send_template_email, template_block
 from omnicrm.customers.models import Contact, Customer
 from omnicrm.db import utcnow
-from omnicrm.errors import ValidationError
+from omnicrm.errors import ApiError, ValidationError
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ REMINDER_TEMPLATE = "api_crmCommunicationCustomerInvoiceReminder"
 DEFAULT_REMINDER_INTERVAL_DAYS = 7
 DEFAULT_REMINDER_MAX = 3
 NO_RECIPIENT = "The customer has no billing or primary contact with an e-mail address"
+COPY_INTERVAL = timedelta(minutes=10)  # a customer user's copies of one invoice
 
 
 # Recipients and variables ---------------------------------------------------------------------------------------
@@ -125,6 +127,19 @@ def send_invoice_email(invoice, data=None, raise_errors=True):
     if row.status == "failed" and raise_errors:
         _raise_failed(row)
     return row
+
+
+def check_customer_copy(invoice, data):
+    """A customer user's "send me a copy": only to its own billing/primary contacts (never to addresses it types,
+    so the CRM's sender cannot be used to mail strangers), and at most once per COPY_INTERVAL per invoice."""
+    if data:
+        raise ValidationError("Validation failed", errors={
+            "to": "a copy goes to your billing (else primary) contacts; ask us to change them"})
+    recent = db.session.scalar(select(Communication.communication_id).where(
+        Communication.invoice_id == invoice.invoice_id, Communication.template_key == INVOICE_TEMPLATE,
+        Communication.created >= utcnow() - COPY_INTERVAL).limit(1))
+    if recent is not None:
+        raise ApiError("A copy of this invoice was sent a few minutes ago: please check your inbox", status_code=429)
 
 
 def _raise_failed(row):
