@@ -3,6 +3,7 @@ refund notice, overdue reminders once per interval, outbox retries after a Mailj
 import base64
 import io
 import json
+import threading
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -375,3 +376,34 @@ def test_customer_communications_history_and_scope(app, client, admin_headers, w
     assert client.get(f"/crm/communication/customer_id/{world['acme']}",
                       headers=make_user(permissions=["view_customer"])).status_code == 403
     assert client.get(f"/crm/communication/customer_id/{world['acme']}").status_code == 401
+
+
+def test_two_overlapping_retry_runs_send_each_email_once(app, mailjet):
+    from omnicrm.communications.service import send_plain_email
+    mailjet.fail(500, "down")
+    with app.app_context():
+        ids = [send_plain_email(["ops@example.com"], f"Notice {i}", "text", raise_errors=False).communication_id
+               for i in range(12)]
+    mailjet.reset()
+    later = utcnow() + timedelta(hours=1)
+    results, errors = [], []
+    barrier = threading.Barrier(2)
+
+    def run():
+        try:
+            with app.app_context():
+                barrier.wait()
+                results.append(retry_outbox(now=later))
+                db.session.remove()
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert sorted(i for r in results for i in r["sent"]) == ids  # every row by exactly one of the runs
+    assert sorted(m["Subject"] for m in mailjet.messages) == sorted(f"Notice {i}" for i in range(12))
+    assert {r.status for r in rows(app)} == {"sent"}
