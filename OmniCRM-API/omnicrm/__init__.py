@@ -76,6 +76,8 @@ def create_app(config=None, database_url=None):
     if not api.namespaces[1:]:
         register_namespaces()
     app.register_blueprint(blueprint)
+    from omnicrm.billing.mail import connect_receivers as connect_billing_mail
+    connect_billing_mail()
 
     @app.teardown_appcontext
     def _remove_session(_exc):

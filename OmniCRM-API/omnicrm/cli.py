@@ -160,6 +160,27 @@ def restore_command(path):
     click.echo(f"Restored {sum(counts.values())} rows of {len(counts)} tables from {path}")
 
 
+@main.command("send-mail-outbox")
+@with_appcontext
+def send_mail_outbox_command():
+    """Send again the e-mails Mailjet refused whose next attempt is due (growing delay; given up after
+    mailjet.retry_max_attempts tries). Safe to run from several places at once: each e-mail is claimed first."""
+    from omnicrm.communications.service import retry_outbox
+    result = retry_outbox()
+    click.echo(f"Outbox: {len(result['sent'])} sent, {len(result['failed'])} failed again (retried later), "
+               f"{len(result['given_up'])} given up.")
+
+
+@main.command("invoice-reminders")
+@with_appcontext
+def invoice_reminders_command():
+    """E-mail overdue reminders (api_crmCommunicationCustomerInvoiceReminder): one per invoice per
+    invoice.reminder_interval_days, at most invoice.reminder_max, never twice (cron-able; the worker loop runs it)."""
+    from omnicrm.billing.mail import send_due_reminders
+    reminded = send_due_reminders()
+    click.echo(f"Overdue reminders sent for {len(reminded)} invoice(s): {reminded}")
+
+
 @main.command("show-config")
 @with_appcontext
 def show_config_command():

@@ -1,14 +1,16 @@
 """/crm/transaction: customer charges and credits (spec 07 §4; the playbooks' `PUT /crm/transaction/`)."""
-from flask import Response
+from flask import Response, request
 from flask_restx import Namespace, Resource, fields
 
 from omnicrm import db
-from omnicrm.auth.identity import ensure_customer_visible
+from omnicrm.auth.identity import customer_scope, ensure_customer_visible
 from omnicrm.auth.rbac import requires
-from omnicrm.billing import events, invoice_pdf, invoices, service
+from omnicrm.billing import events, invoice_pdf, invoices, mail, service
 from omnicrm.billing.models import Transaction
 from omnicrm.common.listing import list_parser, paginate, parse_list_params
 from omnicrm.common.validation import json_body
+from omnicrm.communications.service import communication_to_dict
+from omnicrm.errors import Conflict
 
 ns = Namespace("transaction", description="Customer transactions (charges and credits)", path="/transaction")
 
@@ -208,6 +210,36 @@ class InvoicePayment(Resource):
         db.session.commit()
         events.invoice_paid.send(invoice)
         return invoices.detail(invoice)
+
+
+email_model = invoice_ns.model("EmailInvoice", {
+    "to": fields.List(fields.String, description="Send to these addresses instead of the billing contacts "
+                                                 "(else primary contact)")})
+
+
+@invoice_ns.route("/<int:invoice_id>/email", "/invoice_id/<int:invoice_id>/email")
+class InvoiceEmail(Resource):
+    @requires("update_customer_invoice", **VIEW_INVOICE)
+    @invoice_ns.expect(email_model)
+    @invoice_ns.response(200, "Sent (or recorded in the outbox when Mailjet is not configured)")
+    @invoice_ns.response(400, "No billing or primary contact with an e-mail address, or an invalid address")
+    @invoice_ns.response(409, "The invoice is void")
+    @invoice_ns.response(429, "Customer users: a copy of this invoice was sent a few minutes ago")
+    @invoice_ns.response(502, "Mailjet refused the e-mail: it stays in the outbox as failed and is retried")
+    def post(self, invoice_id):
+        """E-mail the invoice with its PDF (Mailjet template api_crmCommunicationCustomerInvoice) to the customer's
+        billing contacts, else its primary contact, or (staff only) to `to`. A customer user may request a copy of
+        its own invoice, sent to its billing/primary contacts only."""
+        invoice = invoices.get_invoice(invoice_id)
+        data = json_body() if request.get_data() else None
+        if customer_scope() is not None:
+            mail.check_customer_copy(invoice, data)
+        if invoice.void:
+            raise Conflict("A voided invoice cannot be e-mailed", errors={"invoice_id": "is void"})
+        row = mail.send_invoice_email(invoice, data)
+        return {"message": "Invoice email sent successfully" if row.status == "sent"
+                else "Invoice email recorded in the outbox (Mailjet is not configured)",
+                "communication": communication_to_dict(row)}
 
 
 @invoice_ns.route("/<int:invoice_id>/pdf", "/invoice_id/<int:invoice_id>/pdf", "/pdf/<int:invoice_id>")

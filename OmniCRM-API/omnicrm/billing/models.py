@@ -1,5 +1,5 @@
 """Transactions, invoices and the invoice PDF cache (spec 07 §2, §4; spec 02 §2.7)."""
-from sqlalchemy import Boolean, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -63,3 +63,15 @@ class InvoicePdfCache(Base):
     file_size: Mapped[int] = mapped_column(Integer, default=0)
     created = mapped_column(UTCDateTime, default=utcnow)
     last_accessed = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InvoiceReminder(Base):
+    """One overdue reminder of an invoice: (invoice_id, step) is unique, so a reminder step is sent once even when
+    two reminder runs overlap (the row is inserted, and committed, before the e-mail is sent)."""
+    __tablename__ = "Invoice_Reminder"
+    __table_args__ = (UniqueConstraint("invoice_id", "step"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("Invoice.invoice_id", ondelete="CASCADE"), index=True)
+    step: Mapped[int] = mapped_column(Integer)  # 0: first reminder after the due date, 1: one interval later...
+    communication_id: Mapped[int | None] = mapped_column(Integer)
+    created = mapped_column(UTCDateTime, default=utcnow)

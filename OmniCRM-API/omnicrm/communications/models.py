@@ -4,7 +4,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from omnicrm.db import Base, UTCDateTime, utcnow
 
-COMMUNICATION_STATUSES = ("sent", "recorded", "failed")
+# failed: Mailjet refused or was unreachable; retried by `omnicrm send-mail-outbox` while next_attempt_at is set.
+# queued: written by a batch sender (bill run), sent by the same command. sending: claimed by one run
+# (next_attempt_at is then the claim's lease); given_up: retries exhausted.
+COMMUNICATION_STATUSES = ("sent", "recorded", "queued", "failed", "sending", "given_up")
 
 
 class Communication(Base):
@@ -26,3 +29,7 @@ class Communication(Base):
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("Customer.customer_id", ondelete="SET NULL"),
                                                     index=True)
     created = mapped_column(UTCDateTime, default=utcnow, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # sends tried so far
+    next_attempt_at = mapped_column(UTCDateTime, index=True)  # NULL: never retried (sent, given up, secret)
+    # The invoice an invoice e-mail carries: its PDF is rendered again when the e-mail is retried.
+    invoice_id: Mapped[int | None] = mapped_column(Integer, index=True)

@@ -106,6 +106,38 @@ class TopUp(Resource):
         return ocs.topup_addon(service, product_id, reason.strip())
 
 
+def _balance_alert(kind):
+    from flask import g
+    from omnicrm.ocs import balance_alerts
+    if g.identity.kind not in ("api_key", "whitelist"):
+        raise Forbidden("Balance alerts are OCS callbacks: API keys or whitelisted addresses only")
+    row = balance_alerts.notify(kind, json_body())
+    return {"sent": row is not None, "communication_id": row.communication_id if row else None,
+            "status": row.status if row else None}
+
+
+@settings.route("/balance_low")
+class BalanceLowCallback(Resource):
+    @requires("create_communication")
+    @settings.response(200, "E-mailed (api_crmCommunicationsBalanceLow) to the customer's billing/primary contact")
+    @settings.response(403, "Not an API key or whitelisted OCS address")
+    @settings.response(404, "No service for the account")
+    def post(self):
+        """CGRateS *min_balance ActionTrigger *http_post (body: the account JSON): the low balance e-mail."""
+        return _balance_alert("low")
+
+
+@settings.route("/balance_expired")
+class BalanceExpiredCallback(Resource):
+    @requires("create_communication")
+    @settings.response(200, "E-mailed (api_crmCommunicationsBalanceExpired) to the billing/primary contact")
+    @settings.response(403, "Not an API key or whitelisted OCS address")
+    @settings.response(404, "No service for the account")
+    def post(self):
+        """CGRateS *balance_expired ActionTrigger *http_post (body: the account JSON): the expired balance e-mail."""
+        return _balance_alert("expired")
+
+
 @settings.route("/service/<int:service_id>/attributes")
 class ServiceAttributes(Resource):
     @requires("cgrates_api_access")

@@ -189,6 +189,17 @@ def _run_lifecycle():
         db.session.remove()
 
 
+def _run_billing_mail():
+    """Overdue invoice reminders and the e-mail outbox retries ride on the same clock."""
+    from omnicrm.billing.mail import run_scheduled
+    try:
+        run_scheduled()
+    except Exception as error:  # noqa: BLE001 - retried next round
+        log_unexpected(log, error, "billing mail job failed")
+    finally:
+        db.session.remove()
+
+
 def start_reaper(app, interval_seconds=60, orphaned_local=False):
     """A daemon thread running the reaper every `interval_seconds` (embedded server and each worker)."""
     _reaper_stop.clear()
@@ -205,6 +216,7 @@ def start_reaper(app, interval_seconds=60, orphaned_local=False):
                 finally:
                     db.session.remove()
                 _run_lifecycle()
+                _run_billing_mail()
             _reaper_stop.wait(interval_seconds)
 
     thread = threading.Thread(target=loop, name="provision-reaper", daemon=True)
