@@ -2,13 +2,13 @@
 reminders already sent (one per invoice and step).
 
 Revision ID: 0004_billmail
-Revises: 0003_invoices
+Revises: 0004_ops
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0004_billmail"
-down_revision = "0003_invoices"
+down_revision = "0004_ops"
 branch_labels = None
 depends_on = None
 
