@@ -278,3 +278,19 @@ def test_swagger_documents_the_portal(client):
     assert {"/usage", "/topup_dongle", "/topup_payment_intent"} <= set(paths)
     assert client.get("/oam/docs").status_code == 200
     assert client.get("/oam/no_such_thing").status_code == 404
+
+
+def test_the_database_refuses_a_second_row_for_one_payment_intent(app, client, portal, monkeypatch):
+    """The race the "already processed" lookup cannot see (both requests past it at once): the unique
+    payment_intent_id stops the second insert, so it answers 409 and starts no job."""
+    from omnicrm.topup import service as topups
+    monkeypatch.setitem(app.config["CRM"]["topup"], "wait_seconds", 0)
+    monkeypatch.setattr(topups, "_used", lambda payment_intent_id: False)
+    paid = _intent(app, 1000)
+    first = client.post("/oam/topup_dongle", json=_body(paid, days=1, amount=10))
+    assert first.status_code in (200, 202), first.get_json()
+    second = client.post("/oam/topup_dongle", json=_body(paid, days=1, amount=10))
+    assert (second.status_code, second.get_json()["message"]) == (409, "Payment intent already processed")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(HotspotTopup)) == 1
+        assert db.session.scalar(select(func.count()).select_from(Provision)) == 1
