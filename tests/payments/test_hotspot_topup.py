@@ -17,6 +17,7 @@ from omnicrm.inventory.models import Inventory, InventoryTemplate
 from omnicrm.provisioning.models import Provision
 from omnicrm.services.models import Service
 from omnicrm.topup.models import HotspotTopup
+from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, bearer, login
 from tests.fixtures.cgrates import unused_endpoint
 from tests.fixtures.live_server import live_server  # noqa: F401 - fixture
 from tests.provisioning.conftest import no_job_left_running  # noqa: F401 - autouse fixture
@@ -149,6 +150,11 @@ def test_portal_flow_tops_up_once(app, client, portal, cgrates_sim):
     status = client.get(f"/oam/topup_dongle/{order['payment_intent_id']}")
     assert (status.status_code, status.get_json()["result"]) == (200, "OK")
 
+    admin = bearer(login(client, ADMIN_EMAIL, ADMIN_PASSWORD)["token"])
+    listed = client.get('/crm/hotspot_topup/?filters={"status": ["Success"]}', headers=admin).get_json()
+    assert [(r["payment_intent_id"], r["status"], r["invoice_id"], r["topup_amount"]) for r in listed["data"]] == \
+        [(order["payment_intent_id"], "Success", body["invoice_id"], "70.00")]
+
 
 def test_amount_must_match_the_price_and_the_payment(app, client, portal):
     """7 days with 60.00 (check 52), a payment of 60.00 for a 70.00 top-up, and another currency: refused, and
@@ -271,6 +277,13 @@ def test_public_endpoints_are_rate_limited(app, client, portal, monkeypatch):
     assert [client.get("/oam/usage").status_code for _ in range(3)] == [200, 200, 429]
     answers = [client.post("/oam/topup_dongle", json={}).status_code for _ in range(3)]
     assert answers == [400, 400, 429]
+
+
+def test_staff_list_needs_view_customer_transaction(client, make_user):
+    assert client.get("/crm/hotspot_topup/", headers=make_user(permissions=["view_customer"])).status_code == 403
+    allowed = client.get("/crm/hotspot_topup/", headers=make_user(permissions=["view_customer_transaction"]))
+    assert (allowed.status_code, allowed.get_json()["data"]) == (200, [])
+    assert client.get("/crm/hotspot_topup/").status_code == 401
 
 
 def test_swagger_documents_the_portal(client):

@@ -9,7 +9,8 @@ from flask_restx import Api, Namespace, Resource, fields
 
 from omnicrm.api import install_error_handlers
 from omnicrm.auth.authenticate import client_ip
-from omnicrm.auth.rbac import public
+from omnicrm.auth.rbac import public, requires
+from omnicrm.common.listing import paginate, parse_list_params
 from omnicrm.common.validation import json_body
 from omnicrm.topup import service as topups
 
@@ -107,3 +108,23 @@ class TopupStatus(Resource):
 
 
 api.add_namespace(ns)
+
+
+# Staff: every top-up of the portal, for monitoring failures and refunds (spec 05 §10.7), under /crm.
+staff_ns = Namespace("hotspot_topup", description="Top-ups bought on the public portal (monitoring)",
+                     path="/hotspot_topup")
+
+
+@staff_ns.route("/")
+class HotspotTopups(Resource):
+    @requires("view_customer_transaction")
+    @staff_ns.response(200, "{data: [...], pagination}; filters status, customer_id, service_id; search: "
+                            "PaymentIntent id or service_uuid; sort hotspot_topup_id (default), created, status")
+    def get(self):
+        """Every portal top-up with its status (Pending, Success, Failed, Refunded), job, invoice and refund."""
+        return paginate(topups.list_query(), parse_list_params(), sortable=topups.SORTABLE,
+                        default_sort="hotspot_topup_id", filterable=topups.FILTERABLE,
+                        search_clause=topups.search_clause, serialize=topups.topup_to_dict)
+
+
+namespaces = [staff_ns]

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 import stripe
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from omnicrm import db
@@ -442,3 +442,25 @@ def _refund(row, reason):
                     customer_id=row.customer_id, actor="system:provisioning")
     db.session.commit()
     return status
+
+
+# ---------------------------------------------------------------------------------------------- staff list
+
+SORTABLE = {"hotspot_topup_id": HotspotTopup.hotspot_topup_id, "created": HotspotTopup.created,
+            "status": HotspotTopup.status}
+FILTERABLE = {"status": HotspotTopup.status, "customer_id": HotspotTopup.customer_id,
+              "service_id": HotspotTopup.service_id}
+
+
+def list_query():
+    return select(HotspotTopup)
+
+
+def search_clause(text):
+    like = f"%{text}%"
+    return or_(HotspotTopup.payment_intent_id.ilike(like), HotspotTopup.service_uuid.ilike(like))
+
+
+def topup_to_dict(row):
+    from omnicrm.common.serialize import row_to_dict
+    return row_to_dict(row)
