@@ -307,3 +307,49 @@ def test_the_database_refuses_a_second_row_for_one_payment_intent(app, client, p
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(HotspotTopup)) == 1
         assert db.session.scalar(select(func.count()).select_from(Provision)) == 1
+
+
+def test_low_balance_trigger_mails_the_portal_link(app, client, portal, cgrates_sim, live_server,  # noqa: F811
+                                                   monkeypatch):
+    """Check 56 end to end: a CGRateS *min_balance trigger runs a *http_post to the CRM as the whitelisted OCS
+    (role OCS Callback); the customer's contact gets an e-mail with the top-up portal link. Not whitelisted: 401,
+    nothing sent."""
+    from omnicrm.communications.models import Communication
+    from omnicrm.config import _validate_ip_whitelist
+    from omnicrm.customers.models import Contact
+    monkeypatch.setitem(app.config["CRM"]["topup"], "portal_url", "https://topup.example.com/")
+    with app.app_context():
+        db.session.add(Contact(customer_id=portal["customer_id"], contact_firstname="Dana",
+                               contact_lastname="Dongle", contact_email="dana@example.com"))
+        db.session.commit()
+    url = f"{live_server.url}/crm/hotspot_topup/balance_event/Action_Balance_Low"
+    cgrates_sim.ok("ApierV1.SetActions", {"ActionsId": "Act_Balance_Low", "Overwrite": True, "Actions": [
+        {"Identifier": "*http_post", "ExtraParameters": url}]})
+    cgrates_sim.ok("ApierV1.SetActionTrigger", {"GroupID": "TRG_HOTSPOT_LOW", "UniqueID": "low", "ActionTrigger": {
+        "ThresholdType": "*min_balance", "ThresholdValue": 2, "BalanceType": "*monetary",
+        "ActionsID": "Act_Balance_Low"}})
+    cgrates_sim.ok("ApierV2.SetAccount", {"Tenant": TENANT, "Account": UUID, "ActionTriggerIDs": ["TRG_HOTSPOT_LOW"]})
+    cgrates_sim.ok("ApierV1.AddBalance", {"Tenant": TENANT, "Account": UUID, "BalanceType": "*monetary",
+                                          "Balance": {"ID": "CREDIT", "Value": 5}})
+
+    def mails():
+        with app.app_context():
+            return [(c.to_email, c.subject, c.text_part) for c in db.session.scalars(select(Communication))]
+
+    cgrates_sim.ok("APIerSv1.DebitBalance", {"Tenant": TENANT, "Account": UUID, "BalanceType": "*monetary",
+                                             "Balance": {"ID": "CREDIT", "Value": 4}})
+    assert mails() == []  # not whitelisted: the callback was refused
+    monkeypatch.setitem(app.config["CRM"], "ip_whitelist",
+                        _validate_ip_whitelist({"127.0.0.1": {"roles": ["OCS Callback"]}}))
+    cgrates_sim.ok("APIerSv1.ResetAccountActionTriggers", {"Tenant": TENANT, "Account": UUID, "Executed": False})
+    cgrates_sim.ok("APIerSv1.DebitBalance", {"Tenant": TENANT, "Account": UUID, "BalanceType": "*monetary",
+                                             "Balance": {"ID": "CREDIT", "Value": 0.5}})
+    [(to, subject, text)] = mails()
+    assert to == "dana@example.com" and subject == "Your Hotspot - 0412345678 is running low"
+    assert "https://topup.example.com/" in text
+
+    unknown = client.post("/crm/hotspot_topup/balance_event/Action_Balance_Low", json={"ID": f"{TENANT}:nobody"})
+    assert unknown.status_code == 404
+    staff = client.post("/crm/hotspot_topup/balance_event/Action_Balance_Low", json={"service_uuid": UUID},
+                        headers=bearer(login(client, ADMIN_EMAIL, ADMIN_PASSWORD)["token"]))
+    assert staff.status_code == 403  # the OCS's callback, not a staff tool

@@ -109,8 +109,10 @@ DEFAULT_ROLES = {
                       "view_customer_transaction", "create_customer_transaction", "update_customer_transaction",
                       "create_provision", "create_communication", "cgrates_api_access"]),
     # The role to whitelist the OCS host with: its *http_post auto-renewal callbacks
-    # (/crm/provision/simple_provision_addon/...) start add-on provisioning and nothing else.
-    "OCS Callback": ("CGRateS *http_post callbacks: auto-renewal provisioning only", ["create_provision"]),
+    # (/crm/provision/simple_provision_addon/...) start add-on provisioning, and its low-balance triggers
+    # (/crm/hotspot_topup/balance_event/...) send the fixed top-up reminder; nothing else.
+    "OCS Callback": ("CGRateS *http_post callbacks: auto-renewal provisioning and low-balance reminders",
+                     ["create_provision", "create_communication"]),
 }
 
 

@@ -4,7 +4,7 @@ No login (ambiguity A24): a top-up is protected by the PaymentIntent verified wi
 made for this service, used once), the service_uuid ↔ IMSI match and a per-address rate limit; the usage view
 answers only for the service whose IP address the request comes from (docs/decisions.md, "Hotspot top-up").
 """
-from flask import Blueprint, request
+from flask import Blueprint, g, request
 from flask_restx import Api, Namespace, Resource, fields
 
 from omnicrm.api import install_error_handlers
@@ -12,6 +12,7 @@ from omnicrm.auth.authenticate import client_ip
 from omnicrm.auth.rbac import public, requires
 from omnicrm.common.listing import paginate, parse_list_params
 from omnicrm.common.validation import json_body
+from omnicrm.errors import Forbidden
 from omnicrm.topup import service as topups
 
 blueprint = Blueprint("oam", __name__, url_prefix="/oam")
@@ -125,6 +126,20 @@ class HotspotTopups(Resource):
         return paginate(topups.list_query(), parse_list_params(), sortable=topups.SORTABLE,
                         default_sort="hotspot_topup_id", filterable=topups.FILTERABLE,
                         search_clause=topups.search_clause, serialize=topups.topup_to_dict)
+
+
+@staff_ns.route("/balance_event/<string:event>")
+class BalanceEvent(Resource):
+    @requires("create_communication")
+    @staff_ns.response(200, "{service_uuid, event, sent}: the customer's contacts were e-mailed the portal link")
+    @staff_ns.response(403, "Only API keys and whitelisted addresses (the OCS) may send it")
+    @staff_ns.response(404, "Unknown event or OCS account")
+    def post(self, event):
+        """Low-balance notification from the OCS (Action_Balance_Low, Action_Balance_Out, Action_Balance_Expired):
+        the body is the CGRateS account a *http_post action sends (spec 05 §10.10)."""
+        if g.identity.kind not in ("api_key", "whitelist"):
+            raise Forbidden("Balance events come from the OCS: API keys or whitelisted addresses only")
+        return topups.balance_event(event, request.get_json(silent=True) or {})
 
 
 namespaces = [staff_ns]

@@ -464,3 +464,46 @@ def search_clause(text):
 def topup_to_dict(row):
     from omnicrm.common.serialize import row_to_dict
     return row_to_dict(row)
+
+
+# ---------------------------------------------------------------------------------------------- low balance
+
+BALANCE_EVENTS = {  # spec 05 §10.10: the OCS events and what the customer is told
+    "Action_Balance_Low": ("Your {name} is running low", "Your service {name} is running low{expiry}."),
+    "Action_Balance_Out": ("Your {name} has run out", "Your service {name} has used up its balance."),
+    "Action_Balance_Expired": ("Your {name} has expired", "Your service {name} has expired."),
+}
+
+
+def portal_url():
+    conf = current_app.config["CRM"]
+    return (conf.get("topup") or {}).get("portal_url") or f"{conf['crm']['base_url']}/topup"
+
+
+def balance_event(event, data):
+    """A CGRateS ActionTrigger's *http_post (its body is the account: "ID" = "<tenant>:<account>"), or a caller
+    naming `service_uuid`: e-mail the customer's contacts that the service is low / out / expired, with the top-up
+    portal link (every notification carries it). Returns {service_uuid, event, sent}."""
+    if event not in BALANCE_EVENTS:
+        raise NotFound(f"Unknown balance event {event!r}; one of {', '.join(BALANCE_EVENTS)}")
+    account = str(data.get("service_uuid") or data.get("Account") or str(data.get("ID") or "").split(":", 1)[-1])
+    service = db.session.scalars(select(Service).where(Service.service_uuid == account)).first() if account else None
+    if service is None:
+        raise NotFound("No service has this OCS account")
+    from omnicrm.communications.service import send_plain_email
+    from omnicrm.customers.models import Contact
+    contacts = db.session.scalars(select(Contact).where(Contact.customer_id == service.customer_id)).all()
+    to = [{"email": c.contact_email, "name": f"{c.contact_firstname or ''} {c.contact_lastname or ''}".strip()}
+          for c in contacts if c.contact_email]
+    subject, line = BALANCE_EVENTS[event]
+    expiry = f" (it expires {service.service_deactivate_date:%Y-%m-%d %H:%M} UTC)" \
+        if service.service_deactivate_date else ""
+    text = (line.format(name=service.service_name, expiry=expiry) + "\n\nTop up now: " + portal_url()
+            + "\n\nOpen the link from the device itself so it is recognised.")
+    if to:
+        send_plain_email(to, subject.format(name=service.service_name), text, customer_id=service.customer_id,
+                         raise_errors=False)
+    activity.record("service", service.service_id, "balance_notification",
+                    f"{event}: {len(to)} contact(s) told to top up", customer_id=service.customer_id)
+    db.session.commit()
+    return {"service_uuid": service.service_uuid, "event": event, "sent": len(to)}
