@@ -353,3 +353,14 @@ def test_low_balance_trigger_mails_the_portal_link(app, client, portal, cgrates_
     staff = client.post("/crm/hotspot_topup/balance_event/Action_Balance_Low", json={"service_uuid": UUID},
                         headers=bearer(login(client, ADMIN_EMAIL, ADMIN_PASSWORD)["token"]))
     assert staff.status_code == 403  # the OCS's callback, not a staff tool
+
+
+def test_a_top_up_before_expiry_adds_to_the_days_left(app, client, portal, cgrates_sim):
+    left = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=3)
+    cgrates_sim.ok("APIerSv1.SetBalance", {"Tenant": TENANT, "Account": UUID, "BalanceType": "*data", "Balance": {
+        "ID": "DATA_DONGLE_UNLIMITED", "Value": 1e15, "ExpiryTime": left.strftime("%Y-%m-%dT%H:%M:%SZ")}})
+    response = client.post("/oam/topup_dongle", json=_body(_intent(app, 2000), days=2, amount=20))
+    assert response.status_code == 200, response.get_json()
+    [bucket] = _hotspot_bucket(cgrates_sim)
+    assert datetime.fromisoformat(bucket["ExpirationDate"].replace("Z", "+00:00")) == left + timedelta(days=2)
+    assert response.get_json()["expiry"].startswith((left + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%S"))
