@@ -78,6 +78,8 @@ def create_app(config=None, database_url=None):
     app.register_blueprint(blueprint)
     from omnicrm.billing.mail import connect_receivers as connect_billing_mail
     connect_billing_mail()
+    from omnicrm.topup.api import blueprint as topup_blueprint  # the public top-up portal's API, /oam
+    app.register_blueprint(topup_blueprint)
 
     @app.teardown_appcontext
     def _remove_session(_exc):
@@ -85,7 +87,7 @@ def create_app(config=None, database_url=None):
 
     @app.errorhandler(HTTPException)
     def _json_errors_for_api(error):
-        if request.path.startswith("/crm"):
+        if request.path.startswith(("/crm", "/oam")):
             return jsonify(message=error.description or error.name), error.code
         return error
 
@@ -110,7 +112,7 @@ def _serve_console(app):
     @app.route("/", defaults={"path": ""})
     @app.route("/<path:path>")
     def console(path):
-        if path.startswith("crm/") or path == "crm":
+        if path.startswith(("crm/", "oam/")) or path in ("crm", "oam"):
             return jsonify(message="Not found"), 404
         if path.startswith("assets/"):  # Vite's content-hashed files: a release adds new names, never edits one
             if not (UI_DIST / path).is_file():

@@ -140,3 +140,14 @@ def register_namespaces():
     from omnicrm import domain_namespaces
     for namespace in domain_namespaces.all_namespaces():
         api.add_namespace(namespace)
+
+
+ERROR_HANDLERS = ((ApiError, _api_error), (IntegrityError, _integrity_error), (DataError, _out_of_range),
+                  (OverflowError, _out_of_range), (OperationalError, _database_unavailable),
+                  (HTTPException, _http_error), (Exception, _unexpected))
+
+
+def install_error_handlers(other_api):
+    """The same JSON error shape for another Api of this app (the public /oam API)."""
+    for kind, handler in ERROR_HANDLERS:
+        other_api.errorhandler(kind)(handler)

@@ -8,5 +8,6 @@ from omnicrm.inventory.models import *  # noqa: F401,F403
 from omnicrm.products.models import *  # noqa: F401,F403
 from omnicrm.provisioning.models import *  # noqa: F401,F403
 from omnicrm.services.models import *  # noqa: F401,F403
+from omnicrm.topup.models import *  # noqa: F401,F403
 from omnicrm.utilities.models import *  # noqa: F401,F403
 from omnicrm.db import Base  # noqa: F401

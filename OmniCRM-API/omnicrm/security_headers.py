@@ -26,7 +26,7 @@ API_POLICY = "default-src 'none'; frame-ancestors 'none'"
 # Swagger UI (flask-restx) starts itself with an inline script and inline styles.
 DOCS_POLICY = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
                "img-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'")
-DOCS_PATHS = ("/crm/docs", "/swaggerui/")
+DOCS_PATHS = ("/crm/docs", "/oam/docs", "/swaggerui/")
 HSTS = "max-age=31536000; includeSubDomains"
 CORS_HEADERS = "Authorization, Content-Type, X-API-KEY"
 CORS_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
@@ -39,7 +39,7 @@ def install(app):
 def _policy(path):
     if path.startswith(DOCS_PATHS):
         return DOCS_POLICY
-    if path == "/crm" or path.startswith("/crm/"):
+    if path in ("/crm", "/oam") or path.startswith(("/crm/", "/oam/")):
         return API_POLICY
     return CONSOLE_POLICY
 

@@ -25,7 +25,10 @@ from omnicrm.provisioning.models import Provision, ProvisionEvent
 from omnicrm.services.models import Service
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, bearer, login
 
-IGNORED = {"crm.specs", "crm.doc", "crm._docs_with_slash", "crm.root", "restx_doc.static"}
+IGNORED = {"crm.specs", "crm.doc", "crm._docs_with_slash", "crm.root", "restx_doc.static", "oam.specs", "oam.doc",
+           "oam.root"}
+# The public top-up portal's API (/oam, its own Swagger at /oam/swagger.json) is walked like /crm.
+API_PREFIXES = ("/crm", "/oam")
 MARK = "zzbravo"  # every text of customer B carries it: a response showing it to A's user is a leak
 # Acts on the caller's own session only (no id): calling it would end the attacker's login mid-walk.
 OWN_SESSION_ONLY = {("POST", "/crm/auth/logout")}
@@ -36,7 +39,7 @@ CATALOGUE_IDS = {"product_id", "repeated_product_id", "inventory_template_id"}
 def _endpoints(app):
     found = []
     for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/crm") or rule.endpoint in IGNORED:
+        if not rule.rule.startswith(API_PREFIXES) or rule.endpoint in IGNORED:
             continue
         view = app.view_functions[rule.endpoint]
         resource = getattr(view, "view_class", None)
@@ -170,6 +173,7 @@ def two_customers(app, client, ocs):
         bravo["user_id"] = _user("victim@example.com", contact_id=bravo["contact_id"], roles=["Customer"])
         bravo["session_id"] = sessions.start(db.session.get(User, bravo["user_id"]), "127.0.0.1", "victim", False).id
         bravo["api_key_id"] = bravo["role_id"] = bravo["permission_id"] = 1
+        bravo["event"] = "Action_Balance_Low"  # /crm/hotspot_topup/balance_event/<event>
         bravo["action_plan_id"] = f"ServiceID_{bravo['service_uuid']}__ProductID_{addon.product_id}__Monthly"
         _user("alpha.customer@example.com", contact_id=alpha["contact_id"], roles=["Customer"])
         everything = [p for p in db.session.scalars(select(Permission.name)) if p != "admin"]
@@ -291,18 +295,22 @@ def test_anonymous_callers_are_refused_everywhere(app, client, two_customers):
             assert response.get_json()["message"]
 
 
-@pytest.mark.parametrize("path", ["/crm/health", "/crm/swagger.json"])
+@pytest.mark.parametrize("path", ["/crm/health", "/crm/swagger.json", "/oam/swagger.json"])
 def test_public_documents(client, path):
     assert client.get(path).status_code == 200
 
 
 def test_swagger_documents_every_endpoint(app, client):
-    spec = client.get("/crm/swagger.json").get_json()
-    documented = {(p, m.upper()) for p, ops in spec["paths"].items() for m in ops if m != "parameters"}
+    documented = set()
+    for prefix in API_PREFIXES:
+        spec = client.get(f"{prefix}/swagger.json").get_json()
+        documented |= {(prefix + p, m.upper()) for p, ops in spec["paths"].items() for m in ops if m != "parameters"}
     for rule, method, _fn in _endpoints(app):
-        swagger_path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)[len("/crm"):]
+        swagger_path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
         assert (swagger_path, method) in documented, f"{method} {rule.rule} missing from Swagger"
+    assert any(rule.rule.startswith("/oam") for rule, _m, _fn in _endpoints(app))
     assert client.get("/crm/docs").status_code == 200
+    assert client.get("/oam/docs").status_code == 200
 
 
 def test_unknown_api_path_is_json_404(client):

@@ -110,7 +110,8 @@ DEFAULT_ROLES = {
                       "create_provision", "create_communication", "cgrates_api_access"]),
     # The role to whitelist the OCS host with: its *http_post auto-renewal callbacks
     # (/crm/provision/simple_provision_addon/...) start add-on provisioning, and its balance threshold callbacks
-    # (/crm/ocs/balance_low, /crm/ocs/balance_expired) send the balance e-mails; nothing else.
+    # (/crm/ocs/balance_low, /crm/ocs/balance_expired, /crm/hotspot_topup/balance_event/...) send the balance
+    # e-mails; nothing else.
     "OCS Callback": ("CGRateS *http_post callbacks: auto-renewal provisioning and balance alert e-mails",
                      ["create_provision", "create_communication"]),
 }

@@ -138,6 +138,29 @@ class BalanceExpiredCallback(Resource):
         return _balance_alert("expired")
 
 
+proxy_model = settings.model("OcsProxyRequest", {
+    "method": fields.String(required=True, example="APIerSv1.GetAttributeProfile"),
+    "params": fields.List(fields.Raw, required=True, example=[{"ID": "ATTR_ACCOUNT_Mobile_SIM_c2880638"}]),
+    "customer_id": fields.Integer(required=True), "service_id": fields.Integer(required=True),
+    "tenant": fields.String(description="Default: ocs.ocsTenant"),
+})
+
+
+@settings.route("/proxy")
+class OcsProxy(Resource):
+    @requires("cgrates_api_access")
+    @settings.expect(proxy_model)
+    @settings.response(200, "{method, tenant, result}: the CGRateS result")
+    @settings.response(400, "Missing field, params not an array, or the service is not the customer's")
+    @settings.response(403, "Missing cgrates_api_access, or a method outside the allow-list")
+    @settings.response(502, "CGRateS answered with an error")
+    @settings.response(503, "CGRateS unreachable")
+    def post(self):
+        """Call one CGRateS JSON-RPC method (reads; writes only when allow-listed, and then logged) (spec 05 §6.6)."""
+        from omnicrm.ocs.proxy import proxy
+        return proxy(json_body())
+
+
 @settings.route("/service/<int:service_id>/attributes")
 class ServiceAttributes(Resource):
     @requires("cgrates_api_access")

@@ -27,7 +27,7 @@ THRESHOLD_TYPES = {"low": "*min_balance", "expired": "*balance_expired"}
 TYPE_NAMES = {"*data": "Data", "*voice": "Voice", "*sms": "SMS", "*monetary": "Monetary", "*mms": "MMS"}
 
 
-def _service_of(account):
+def service_of(account):
     if not isinstance(account, dict) or not isinstance(account.get("ID"), str) or ":" not in account["ID"]:
         raise ValidationError("Not a CGRateS account", errors={"ID": "must be <tenant>:<account>"})
     uuid = account["ID"].split(":", 1)[1]
@@ -60,10 +60,11 @@ def _links(service):
     return f"{base}/services/{service.service_id}"
 
 
-def notify(kind, account):
-    """E-mail the low balance ("low") or expired balance ("expired") alert for the account's service; returns the
-    Communication row (None when the customer has nobody to write to)."""
-    service = _service_of(account)
+def notify(kind, account, link=None):
+    """E-mail the low balance ("low") or expired balance ("expired") alert for the account's service, with `link`
+    (default: the service's page) to top up or renew; returns the Communication row (None when the customer has
+    nobody to write to)."""
+    service = service_of(account)
     trigger = _fired_trigger(account, kind)
     trigger_balance = trigger.get("Balance") or {}
     balance_type = trigger_balance.get("Type") or next(iter(sorted(account.get("BalanceMap") or {})), "*monetary")
@@ -78,13 +79,13 @@ def notify(kind, account):
         variables = {**common, "current_balance": _text(balance_type, sum(Decimal(str(b.get("Value") or 0))
                                                                           for b in balances)),
                      "threshold": _text(balance_type, trigger.get("ThresholdValue")),
-                     "topup_url": _links(service)}
+                     "topup_url": link or _links(service)}
         template = LOW_TEMPLATE
     else:
         expiries = sorted(str(b["ExpirationDate"]) for b in balances
                           if b.get("ExpirationDate") and not str(b["ExpirationDate"]).startswith("0001-"))
         expiry = expiries[0][:10] if expiries else ""
-        variables = {**common, "expiry_date": expiry, "renewal_url": _links(service)}
+        variables = {**common, "expiry_date": expiry, "renewal_url": link or _links(service)}
         template = EXPIRED_TEMPLATE
     row = send_template_email(template, to, variables, customer_id=service.customer_id, raise_errors=False)
     activity.record("service", service.service_id, f"balance_{kind}",

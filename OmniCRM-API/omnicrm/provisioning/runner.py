@@ -424,6 +424,8 @@ def finish_job(provision_id, outcome, reason=None):
     elif outcome == STATUS_SUCCESS:
         from omnicrm.services.lifecycle import renewal_paid
         _follow_up(job, (renewal_paid, job))
+    from omnicrm.topup.service import job_ended as topup_job_ended
+    _follow_up(job, (topup_job_ended, job))  # a hotspot top-up's job: record the payment, or refund it
     return outcome
 
 

@@ -1,0 +1,1 @@
+"""The public prepaid top-up portal's API (/oam, spec 05 §10): top-ups paid with a Stripe PaymentIntent."""
