@@ -53,6 +53,7 @@ ENV_OVERRIDES = {
     "OMNICRM_API_KEYS": "api_keys",
     "OMNICRM_IP_WHITELIST": "ip_whitelist",
     "PROVISIONING_FAILURE_LIST": "provisioning.failure_list",
+    "CBC_URL": "cbc_url",
 }
 # Any key can also be overridden generically: OMNICRM__SECTION__KEY=value.
 GENERIC_PREFIX = "OMNICRM__"
