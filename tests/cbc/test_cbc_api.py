@@ -93,6 +93,8 @@ def test_a_second_user_approves_with_totp_and_the_cbc_receives_the_alert(app, cl
     assert [m["language"] for m in payload["localized_messages"]] == ["en", "es"]
     assert payload["localized_messages"][1]["encoding"] == "UCS-2" and payload["all_cells"] is False
     assert history_actions(app, alert["cbc_message_id"]) == ["created", "submitted", "approved", "sent"]
+    shown = client.get(f"/crm/cbc/{alert['cbc_message_id']}", headers=creator).get_json()["cbc_payload"]
+    assert {**shown, "update": False} == {**payload, "update": False}  # the console shows exactly what was sent
 
 
 def test_the_creator_cannot_approve_their_own_alert(app, client, cbc, make_user):
@@ -330,6 +332,8 @@ def test_an_active_alert_expires_after_its_warning_period(app, client, cbc, team
         db.session.commit()
     listed = client.get('/crm/cbc/?filters={"status": ["expired"]}', headers=creator).get_json()
     assert [m["cbc_message_id"] for m in listed["data"]] == [alert["cbc_message_id"]]
+    last = client.get(f"/crm/cbc/{alert['cbc_message_id']}", headers=creator).get_json()["history"][-1]
+    assert (last["action"], last["actor"], last["user_id"]) == ("expired", "system", None)
 
 
 def test_list_filters_by_status(client, cbc, team):

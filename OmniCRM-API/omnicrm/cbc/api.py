@@ -102,7 +102,7 @@ class CbcMessageItem(Resource):
     @ns.response(409, "Expired or cancelled")
     def patch(self, cbc_message_id):
         """Change text, targeting or broadcast parameters; an active alert is re-sent to the CBC."""
-        msg = service.get_message(cbc_message_id)
+        msg = service.get_message(cbc_message_id, lock=True)
         service.update_message(msg, json_body())
         return _render(msg)
 
@@ -111,7 +111,7 @@ class CbcMessageItem(Resource):
     @ns.response(503, "The CBC could not confirm the cancel: nothing changed, the alert is still broadcasting")
     def delete(self, cbc_message_id):
         """Stop an alert: cancelled at the CBC and kept as "cancelled" for the audit history."""
-        msg = service.get_message(cbc_message_id)
+        msg = service.get_message(cbc_message_id, lock=True)
         service.cancel(msg)
         return _render(msg)
 
@@ -122,7 +122,7 @@ class CbcSubmit(Resource):
     @ns.response(200, "Pending approval, or sent", message_out)
     def post(self, cbc_message_id):
         """Submit a draft: to the approval inbox when the policy needs a second person, else to the CBC."""
-        msg = service.get_message(cbc_message_id)
+        msg = service.get_message(cbc_message_id, lock=True)
         service.submit(msg)
         return _render(msg)
 
@@ -137,7 +137,7 @@ class CbcApprove(Resource):
     def post(self, cbc_message_id):
         """Second-person approval with the approver's own TOTP code; the alert then goes to the CBC."""
         data = json_body()
-        msg = service.get_message(cbc_message_id)
+        msg = service.get_message(cbc_message_id, lock=True)
         service.approve(msg, data.get("totp_code"))
         return _render(msg)
 
@@ -152,7 +152,7 @@ class CbcReject(Resource):
         check = Checker(json_body())
         check.string("reason", required=True, max_length=500)
         values = check.done()
-        msg = service.get_message(cbc_message_id)
+        msg = service.get_message(cbc_message_id, lock=True)
         service.reject(msg, values["reason"])
         return _render(msg)
 
@@ -163,7 +163,7 @@ class CbcRetry(Resource):
     @ns.response(200, "Sent (active) or still failed", message_out)
     def post(self, cbc_message_id):
         """Send a failed alert again now (the `omnicrm cbc-retry` job does this on a schedule)."""
-        msg = service.get_message(cbc_message_id)
+        msg = service.get_message(cbc_message_id, lock=True)
         service.retry(msg)
         return _render(msg)
 

@@ -213,8 +213,8 @@ def _actor():
     return identity.user_id if identity.kind == "user" else None, identity.label
 
 
-def _history(msg, action, before, details=None):
-    user_id, actor = _actor()
+def _history(msg, action, before, details=None, system=False):
+    user_id, actor = (None, "system") if system else _actor()
     db.session.add(CbcHistory(cbc_message_id=msg.cbc_message_id, action=action, user_id=user_id, actor=actor,
                               status_from=before, status_to=msg.status,
                               details=json.dumps(details) if details else None))
@@ -256,6 +256,7 @@ def message_to_dict(msg, with_history=False):
             "tracking_areas": [_area_dict(a) for a in msg.tracking_areas]}
     if with_history:
         body["history"] = history(msg.cbc_message_id)
+        body["cbc_payload"] = cbc_payload(msg)
     return body
 
 
@@ -283,8 +284,10 @@ def cbc_payload(msg, update=False):
 
 # --- lifecycle -------------------------------------------------------------------------------------------------
 
-def get_message(cbc_message_id):
-    msg = db.session.get(CbcMessage, cbc_message_id)
+def get_message(cbc_message_id, lock=False):
+    """The alert, or 404; `lock` holds its row until the commit (MariaDB), so two approvers or an approval and a
+    cancel racing on one alert act one after the other and the second sees the first's status."""
+    msg = db.session.get(CbcMessage, cbc_message_id, with_for_update=lock or None, populate_existing=lock)
     if msg is None:
         raise NotFound(f"Cell broadcast message {cbc_message_id} not found")
     return msg
@@ -475,7 +478,7 @@ def refresh_expired(now=None):
                                                        CbcMessage.expires_at <= now)).all()
     for msg in rows:
         msg.status = "expired"
-        _history(msg, "expired", "active")
+        _history(msg, "expired", "active", system=True)
     if rows:
         db.session.commit()
     return len(rows)

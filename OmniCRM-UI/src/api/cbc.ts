@@ -1,5 +1,6 @@
 /** /crm/cbc: Cell Broadcast alerts, approvals, templates and zones (spec 05 §8). */
 import { api, type Page } from ".";
+import { textInfo } from "../lib/cbcText";
 
 export type CbcStatus = "draft" | "pending_approval" | "active" | "expired" | "cancelled" | "failed";
 export const CBC_STATUSES: CbcStatus[] = ["pending_approval", "active", "failed", "draft", "expired", "cancelled"];
@@ -49,6 +50,8 @@ export interface CbcMessage extends CbcInput {
   pending_action: string | null;
   cbc_ack: Record<string, unknown> | null;
   history?: CbcHistoryEntry[];
+  /** What POST {cbc_url}/alerts/send carries for this alert (built by the API). */
+  cbc_payload?: Record<string, unknown>;
 }
 
 export interface CbcTemplate extends CbcInput { key: string; name: string; severity: string; identifier: Identifier }
@@ -83,7 +86,9 @@ export function cbcPreview(input: CbcInput, zones: CbcZone[]) {
     messageIdentifier: input.messageIdentifier, category: input.category, repetitionPeriod: input.repetitionPeriod,
     numberOfBroadcasts: input.numberOfBroadcasts, warningPeriodSec: input.warningPeriodSec,
     channelIndicator: input.channelIndicator, all_cells: Boolean(input.all_cells),
-    localized_messages: input.localized_messages,
+    localized_messages: input.localized_messages.map(({ language, messageBody }) => ({
+      language, messageBody, encoding: textInfo(messageBody).encoding,
+    })),
     tracking_areas: [...input.tracking_areas, ...zoneAreas].map(({ tracking_area, cell_id, operator, rat_type }) => ({
       tracking_area, cell_id: cell_id || null, operator, rat_type,
     })),

@@ -300,7 +300,7 @@ export function CbcAlertPage() {
         </Table>
       )}
       <Title order={4}>{t("cbc.payload")}</Title>
-      <Code block>{JSON.stringify(cbcPreview(m, []), null, 2)}</Code>
+      <Code block data-testid="cbc-payload">{JSON.stringify(m.cbc_payload ?? cbcPreview(m, []), null, 2)}</Code>
       {m.cbc_ack && <><Title order={4}>{t("cbc.ack")}</Title><Code block data-testid="cbc-ack">{JSON.stringify(m.cbc_ack, null, 2)}</Code></>}
       <Title order={4}>{t("cbc.history")}</Title>
       <Table striped data-testid="cbc-history">
