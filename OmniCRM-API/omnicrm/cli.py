@@ -118,10 +118,10 @@ def lifecycle_command():
 def cbc_retry_command():
     """Resend cell broadcast alerts the CBC did not accept, once their backoff has passed, and mark alerts past
     their warning period expired (cron-able: run every minute)."""
-    from omnicrm.cbc.service import refresh_expired, retry_due
-    result = retry_due()
-    expired = refresh_expired()
-    click.echo(f"Cell broadcast: {result['sent']} of {result['due']} failed alert(s) sent; {expired} expired")
+    from omnicrm.cbc.service import run_scheduled
+    result = run_scheduled()
+    click.echo(f"Cell broadcast: {result['sent']} of {result['due']} failed alert(s) sent; "
+               f"{result['expired']} expired")
 
 
 @main.command("purge-invoice-pdf-cache")

@@ -439,14 +439,27 @@ def retry(msg):
 
 
 def retry_due(now=None):
-    """The retry job (`omnicrm cbc-retry`): resend every failed alert whose backoff has passed. Returns counts."""
+    """The retry job (`omnicrm cbc-retry`, and the embedded server's/workers' minute clock): resend every failed
+    alert whose backoff has passed. Each alert is locked and checked again, then committed on its own, so two
+    processes never send one alert twice and one failure does not hold back the others. Returns counts."""
     now = now or utcnow()
-    due = db.session.scalars(select(CbcMessage).where(CbcMessage.status == "failed",
-                                                      CbcMessage.pending_action == "send",
-                                                      CbcMessage.next_retry_at <= now)).all()
-    sent = sum(1 for msg in due if retry(msg))
-    db.session.commit()
-    return {"due": len(due), "sent": sent}
+    due_ids = db.session.scalars(select(CbcMessage.cbc_message_id).where(
+        CbcMessage.status == "failed", CbcMessage.pending_action == "send", CbcMessage.next_retry_at <= now)).all()
+    db.session.rollback()
+    sent = 0
+    for cbc_message_id in due_ids:
+        msg = get_message(cbc_message_id, lock=True)
+        if msg.status == "failed" and msg.pending_action == "send" and msg.next_retry_at <= now:
+            sent += bool(retry(msg))
+        db.session.commit()
+    return {"due": len(due_ids), "sent": sent}
+
+
+def run_scheduled():
+    """The minute job: resend due alerts, expire finished ones."""
+    result = retry_due()
+    result["expired"] = refresh_expired()
+    return result
 
 
 def cancel(msg):
