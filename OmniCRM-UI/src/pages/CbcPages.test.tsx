@@ -50,7 +50,7 @@ function renderAt(path: string, element: React.ReactNode, route: string, fetchIm
 describe("cell broadcast approval", () => {
   it("sends the approver's own TOTP code and shows the alert active", async () => {
     const calls: { path: string; body?: unknown }[] = [];
-    let alert = ALERT;
+    let alert: Record<string, unknown> = ALERT;
     const fetchImpl = vi.fn(async (url: RequestInfo | URL, init?: RequestInit) => {
       const path = String(url);
       calls.push({ path, body: init?.body ? JSON.parse(String(init.body)) : undefined });
