@@ -149,6 +149,11 @@ describe("cell broadcast", { timeout: 240_000 }, () => {
     assert.deepEqual(sent.body.localized_messages.map((m) => m.language), ["en", "es"]);
     assert.match(sent.body.localized_messages[0].messageBody, /^EARTHQUAKE WARNING.* €$/);
     assert.equal(sim.alerts[sent.body.cbc_unique_id].state, "broadcasting");
+    // The alert page shows exactly what the CBC received, and the list shows it active.
+    assert.deepEqual(JSON.parse(await page2.getByTestId("cbc-payload").textContent()), sent.body);
+    await page2.getByRole("link", { name: "Cell Broadcast" }).click();
+    await page2.getByTestId(`cbc-row-${alertId}`).getByText("Active").waitFor();
+    await screenshot(page2, "cbc-list");
     assert.deepEqual(errors2, []);
     await page.close();
     await page2.close();
