@@ -394,3 +394,15 @@ def test_customer_users_are_refused_even_with_the_permission(app, client, cbc, m
     user = make_user(permissions=["view_own_customer"], contact_id=contact.get_json()["contact_id"])
     assert client.get("/crm/cbc/", headers=user).status_code == 403
     assert client.put("/crm/cbc/", json=earthquake(all_cells=True), headers=user).status_code == 403
+
+
+def test_map_tile_server_is_configurable_and_allowed_by_the_csp(app, client, cbc, team, monkeypatch):
+    creator, _ = team
+    assert client.get("/crm/cbc/map_config", headers=creator).get_json()["tile_url"] == ""
+    assert "tile" not in client.get("/login").headers["Content-Security-Policy"]
+    monkeypatch.setitem(app.config["CRM"]["cbc"], "map_tile_url", "https://{s}.tile.example.org/{z}/{x}/{y}.png")
+    assert client.get("/crm/cbc/map_config", headers=creator).get_json()["tile_url"].startswith("https://{s}.tile")
+    assert "img-src 'self' https://*.tile.example.org data:" in client.get("/login").headers["Content-Security-Policy"]
+    monkeypatch.setitem(app.config["CRM"]["cbc"], "map_tile_url", "https://evil.example/x.png'; script-src *")
+    assert client.get("/crm/cbc/map_config", headers=creator).get_json()["tile_url"] == ""
+    assert "evil" not in client.get("/login").headers["Content-Security-Policy"]

@@ -194,6 +194,14 @@ class CbcTextInfo(Resource):
         return text_info(check.done()["messageBody"])
 
 
+@ns.route("/map_config")
+class CbcMapConfig(Resource):
+    @requires("VIEW_CBC_MESSAGE", "CREATE_CBC_MESSAGE")
+    def get(self):
+        """The map's tile server (empty: no tiles, coordinates only) and its attribution."""
+        return service.map_settings()
+
+
 @ns.route("/zones")
 class CbcZones(Resource):
     @requires("VIEW_CBC_MESSAGE", "CREATE_CBC_MESSAGE")

@@ -9,6 +9,7 @@ import logging
 import re
 import uuid
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import select
@@ -51,6 +52,23 @@ def settings():
     return {"url": crm.get("cbc_url") or "", "timeout": float(section.get("timeout_seconds", 5)),
             "retries": int(section.get("retries", 3)), "backoff": float(section.get("backoff_seconds", 0.5)),
             "retry_backoff": float(section.get("retry_backoff_seconds", 60)), "approval": approval}
+
+
+def map_settings():
+    """The optional map's raster tile server: `cbc.map_tile_url` like https://tile.openstreetmap.org/{z}/{x}/{y}.png
+    ('' = no tiles: zones are entered as coordinates, which works offline)."""
+    section = current_app.config["CRM"].get("cbc") or {}
+    url = str(section.get("map_tile_url") or "")
+    ok = re.fullmatch(r"https?://[^\s'\";]+", url) and all(p in url for p in ("{z}", "{x}", "{y}"))
+    return {"tile_url": url if ok else "", "attribution": str(section.get("map_attribution") or "")[:200]}
+
+
+def map_tile_origin():
+    url = map_settings()["tile_url"]
+    if not url:
+        return ""
+    parts = urlsplit(url.replace("{s}", "tilesub"))
+    return f"{parts.scheme}://{parts.netloc.replace('tilesub', '*')}"
 
 
 def approval_required(category, identifier):
