@@ -155,6 +155,27 @@ describe("cell broadcast", { timeout: 240_000 }, () => {
     await page2.getByTestId(`cbc-row-${alertId}`).getByText("Active").waitFor();
     await screenshot(page2, "cbc-list");
     assert.deepEqual(errors2, []);
+
+    // Zones: drawn on the map (no tile server configured: a plain grid, nothing fetched from outside).
+    await page.goto(`${server.baseUrl}/cbc/zones`);
+    const map = page.getByTestId("cbc-map");
+    await map.waitFor();
+    const box = await map.boundingBox();
+    for (const [dx, dy] of [[200, 100], [420, 130], [300, 280]]) await page.mouse.click(box.x + dx, box.y + dy);
+    const points = page.getByRole("textbox", { name: /^Points/ });
+    assert.equal((await points.inputValue()).split("\n").length, 3);
+    await page.getByRole("textbox", { name: "Zone name" }).fill("Coastal Region");
+    await screenshot(page, "cbc-zone-draw");
+    await page.getByTestId("cbc-add-area").click();
+    await page.getByTestId("cbc-tac-0").fill("777");
+    await page.getByTestId("cbc-operator-0").fill("505-01");
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByTestId("cbc-zones").getByText("Coastal Region").waitFor();
+    await screenshot(page, "cbc-zones");
+    const zones = await call(server.baseUrl, "/crm/cbc/zones", { token: admin });
+    assert.equal(zones.data[0].shape, "polygon");
+    assert.equal(zones.data[0].coordinates.length, 4); // ring closed by the API
+    assert.deepEqual(errors, []);
     await page.close();
     await page2.close();
   });

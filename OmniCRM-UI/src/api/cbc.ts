@@ -75,6 +75,7 @@ export const cbcApi = {
   templates: () => api.get<{ data: CbcTemplate[] }>("/crm/cbc/templates"),
   identifiers: () => api.get<{ data: Identifier[] }>("/crm/cbc/message_identifiers"),
   zones: () => api.get<{ data: CbcZone[] }>("/crm/cbc/zones"),
+  mapConfig: () => api.get<{ tile_url: string; attribution: string }>("/crm/cbc/map_config"),
   createZone: (body: Omit<CbcZone, "zone_id">) => api.put<CbcZone>("/crm/cbc/zones", body),
   deleteZone: (id: number) => api.delete(`/crm/cbc/zones/${id}`),
 };

@@ -13,6 +13,7 @@ import {
 } from "../api/cbc";
 import { useAuth } from "../auth/AuthContext";
 import { AreasEditor, CbcCounter, LanguagesEditor } from "../components/CbcEditors";
+import { CbcMap } from "../components/CbcMap";
 import { ErrorState, LoadingState } from "../components/States";
 import { formatDateTime } from "../config";
 import { confirmDanger, notifyError, notifySuccess } from "../lib/feedback";
@@ -348,6 +349,7 @@ export function CbcZonesPage() {
   const { allows } = useAuth();
   const queryClient = useQueryClient();
   const zones = useQuery({ queryKey: ["cbc-zones"], queryFn: cbcApi.zones });
+  const mapConfig = useQuery({ queryKey: ["cbc-map"], queryFn: cbcApi.mapConfig });
   const [name, setName] = useState("");
   const [shape, setShape] = useState<"polygon" | "circle" | "rectangle">("polygon");
   const [points, setPoints] = useState("");
@@ -373,6 +375,12 @@ export function CbcZonesPage() {
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ["cbc-zones"] }), onError: notifyError,
   });
   const errors = apiErrors(create.error);
+  const lines = points.split("\n").map((l) => l.trim()).filter(Boolean);
+  const pick = ({ lat, lng }: { lat: number; lng: number }) => {
+    const line = `${lat.toFixed(5)},${lng.toFixed(5)}`;
+    const next = shape === "polygon" ? [...lines, line] : shape === "circle" ? [line] : lines.length === 1 ? [...lines, line] : [line];
+    setPoints(next.join("\n"));
+  };
   return (
     <Stack>
       <Title order={2}>{t("cbc.zones")}</Title>
@@ -398,6 +406,11 @@ export function CbcZonesPage() {
                 data={(["polygon", "circle", "rectangle"] as const).map((s) => ({ value: s, label: t(`cbc.shapes.${s}`) }))} />
               {shape === "circle" && <NumberInput label={t("cbc.radius")} value={radius} onChange={(v) => setRadius(Number(v) || 0)} />}
             </Group>
+            {mapConfig.data && (
+              <CbcMap tileTemplate={mapConfig.data.tile_url} attribution={mapConfig.data.attribution} shape={shape}
+                points={lines.map(point)} radius={radius} onPick={pick} />
+            )}
+            <Text size="xs" c="dimmed">{t("cbc.mapHelp")}</Text>
             <Textarea autosize minRows={3} value={points} onChange={(e) => setPoints(e.currentTarget.value)} error={errors.coordinates}
               label={shape === "polygon" ? t("cbc.points") : shape === "circle" ? t("cbc.center") : `${t("cbc.southWest")} / ${t("cbc.northEast")}`}
               placeholder={"-33.8688,151.2093\n-33.8650,151.2070\n-33.8600,151.2150"} />

@@ -28,5 +28,6 @@ export const cbcEn = {
   zoneName: "Zone name", shape: "Shape", shapes: { polygon: "Polygon", circle: "Circle", rectangle: "Rectangle" },
   points: "Points (one \"lat,lng\" per line)", center: "Centre (lat,lng)", radius: "Radius (m)",
   southWest: "South-west corner (lat,lng)", northEast: "North-east corner (lat,lng)", addZone: "Add New Zone",
+  mapHelp: "Click the map to add points (polygon), the centre (circle) or two corners (rectangle); drag to move. Or type the coordinates below.",
   zoneSaved: "Zone saved",
 };

@@ -30,5 +30,6 @@ export const cbcSp: typeof cbcEn = {
   zoneName: "Nombre de la zona", shape: "Forma", shapes: { polygon: "Polígono", circle: "Círculo", rectangle: "Rectángulo" },
   points: "Puntos (un \"lat,lng\" por línea)", center: "Centro (lat,lng)", radius: "Radio (m)",
   southWest: "Esquina suroeste (lat,lng)", northEast: "Esquina noreste (lat,lng)", addZone: "Agregar Nueva Zona",
+  mapHelp: "Haga clic en el mapa para añadir puntos (polígono), el centro (círculo) o dos esquinas (rectángulo); arrastre para mover. O escriba las coordenadas abajo.",
   zoneSaved: "Zona guardada",
 };
