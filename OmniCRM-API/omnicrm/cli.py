@@ -118,6 +118,17 @@ def lifecycle_command():
     click.echo(run_scheduled())
 
 
+@main.command("cbc-retry")
+@with_appcontext
+def cbc_retry_command():
+    """Resend cell broadcast alerts the CBC did not accept, once their backoff has passed, and mark alerts past
+    their warning period expired (cron-able: run every minute)."""
+    from omnicrm.cbc.service import run_scheduled
+    result = run_scheduled()
+    click.echo(f"Cell broadcast: {result['sent']} of {result['due']} failed alert(s) sent; "
+               f"{result['expired']} expired")
+
+
 @main.command("purge-invoice-pdf-cache")
 @click.option("--older-than-days", type=click.IntRange(min=0), default=30, show_default=True,
               help="Delete cached PDFs not downloaded for this many days (0: all)")

@@ -55,6 +55,7 @@ ENV_OVERRIDES = {
     "PROVISIONING_FAILURE_LIST": "provisioning.failure_list",
     "OMNICRM_METRICS_TOKEN": "monitoring.metrics_token",
     "OMNICRM_LOG_FORMAT": "monitoring.log_format",
+    "CBC_URL": "cbc_url",
 }
 # Any key can also be overridden generically: OMNICRM__SECTION__KEY=value.
 GENERIC_PREFIX = "OMNICRM__"

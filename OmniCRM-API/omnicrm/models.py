@@ -2,6 +2,7 @@
 from omnicrm.activity.models import *  # noqa: F401,F403
 from omnicrm.auth.models import *  # noqa: F401,F403
 from omnicrm.billing.models import *  # noqa: F401,F403
+from omnicrm.cbc.models import *  # noqa: F401,F403
 from omnicrm.communications.models import *  # noqa: F401,F403
 from omnicrm.customers.models import *  # noqa: F401,F403
 from omnicrm.inventory.models import *  # noqa: F401,F403

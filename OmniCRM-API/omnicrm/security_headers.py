@@ -41,7 +41,14 @@ def _policy(path):
         return DOCS_POLICY
     if path in ("/crm", "/oam") or path.startswith(("/crm/", "/oam/")):
         return API_POLICY
-    return CONSOLE_POLICY
+    tiles = _map_tile_origin()
+    return CONSOLE_POLICY.replace("img-src 'self'", f"img-src 'self' {tiles}") if tiles else CONSOLE_POLICY
+
+
+def _map_tile_origin():
+    """The cell broadcast map's tile server (`cbc.map_tile_url`), when one is configured, may serve images."""
+    from omnicrm.cbc.service import map_tile_origin
+    return map_tile_origin()
 
 
 def served_over_tls():

@@ -27,6 +27,10 @@ const ProvisionJobPage = lazyPage(() => import("./pages/ProvisioningPage"), "Pro
 const ServicePage = lazyPage(() => import("./pages/ServicePage"), "ServicePage");
 const ServicesPage = lazyPage(() => import("./pages/ServicesPage"), "ServicesPage");
 const SessionsPage = lazyPage(() => import("./pages/SessionsPage"), "SessionsPage");
+const CbcListPage = lazyPage(() => import("./pages/CbcPages"), "CbcListPage");
+const CbcCreatePage = lazyPage(() => import("./pages/CbcPages"), "CbcCreatePage");
+const CbcAlertPage = lazyPage(() => import("./pages/CbcPages"), "CbcAlertPage");
+const CbcZonesPage = lazyPage(() => import("./pages/CbcPages"), "CbcZonesPage");
 const VerifyEmailPage = lazyPage(() => import("./pages/VerifyEmailPage"), "VerifyEmailPage");
 
 /** Logged-in pages: no session → login (coming back afterwards); a forced password change comes first. */
@@ -86,6 +90,10 @@ export const routes: RouteObject[] = [
               { path: "inventory-items-list", element: <Navigate to="/inventory" replace /> },
               { path: "provisioning", element: <Guard requires="view_provision"><ProvisioningPage /></Guard> },
               { path: "provisioning/:provisionId", element: <Guard requires="view_provision"><ProvisionJobPage /></Guard> },
+              { path: "cbc", element: <Guard requires="view_cbc_message"><CbcListPage /></Guard> },
+              { path: "cbc/new", element: <Guard requires="create_cbc_message"><CbcCreatePage /></Guard> },
+              { path: "cbc/zones", element: <Guard requires={["view_cbc_message", "create_cbc_message"]}><CbcZonesPage /></Guard> },
+              { path: "cbc/:cbcMessageId", element: <Guard requires="view_cbc_message"><CbcAlertPage /></Guard> },
               { path: "*", element: <NotFoundPage /> },
             ],
           },

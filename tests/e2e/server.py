@@ -18,7 +18,7 @@ ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "Admin123!"
 
 
-def build_app(db_path, cgrates_endpoint, demo=True):
+def build_app(db_path, cgrates_endpoint, demo=True, cbc_url=""):
     from omnicrm import create_app, db
     from omnicrm.config import load_config
     from omnicrm.db import Base
@@ -26,7 +26,7 @@ def build_app(db_path, cgrates_endpoint, demo=True):
 
     environ = {"JWT_SECRET": "e2e-" + "s" * 60, "OMNICRM_ENCRYPTION_KEY": "e2e-" + "k" * 44,
                "OMNICRM__SECURITY__BCRYPT_ROUNDS": "4",
-               "CGRATES_ENDPOINT": cgrates_endpoint}
+               "CGRATES_ENDPOINT": cgrates_endpoint, "CBC_URL": cbc_url}
     app = create_app(load_config(environ=environ), database_url=f"sqlite:///{db_path}")
     Base.metadata.create_all(db.get_engine())
     with app.app_context():
@@ -99,7 +99,9 @@ def main(argv=None):
 
     workdir = tempfile.TemporaryDirectory(prefix="omnicrm-e2e-")
     cgrates, endpoint = start_in_thread("127.0.0.1", 0)
-    app = build_app(Path(workdir.name) / "e2e.db", endpoint, demo=not args.no_demo)
+    from tools.dev.cbc_sim import CbcSimulator
+    cbc = CbcSimulator().start()  # the Cell Broadcast Centre double; tests read what it received at its URL
+    app = build_app(Path(workdir.name) / "e2e.db", endpoint, demo=not args.no_demo, cbc_url=cbc.url)
     server = make_server("127.0.0.1", args.port, app, threaded=True)
     # The playbooks call the CRM back at crm.base_url: the port is only known once the server is bound.
     app.config["CRM"]["crm"]["base_url"] = f"http://127.0.0.1:{server.server_port}"
@@ -108,10 +110,12 @@ def main(argv=None):
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    print(f"CBC_SIM {cbc.url}", flush=True)
     print(f"READY http://127.0.0.1:{server.server_port}", flush=True)
     stop.wait()
     server.shutdown()
     cgrates.stop()
+    cbc.stop()
     workdir.cleanup()
 
 

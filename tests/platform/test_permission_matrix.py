@@ -174,6 +174,7 @@ def two_customers(app, client, ocs):
         bravo["session_id"] = sessions.start(db.session.get(User, bravo["user_id"]), "127.0.0.1", "victim", False).id
         bravo["api_key_id"] = bravo["role_id"] = bravo["permission_id"] = 1
         bravo["event"] = "Action_Balance_Low"  # /crm/hotspot_topup/balance_event/<event>
+        bravo["cbc_message_id"] = bravo["zone_id"] = 1  # cell broadcast: staff only, no customer data
         bravo["action_plan_id"] = f"ServiceID_{bravo['service_uuid']}__ProductID_{addon.product_id}__Monthly"
         _user("alpha.customer@example.com", contact_id=alpha["contact_id"], roles=["Customer"])
         everything = [p for p in db.session.scalars(select(Permission.name)) if p != "admin"]

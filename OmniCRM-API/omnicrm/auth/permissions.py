@@ -35,6 +35,8 @@ SPECIAL_PERMISSIONS = {
     "manage_api_keys": "Create, edit, regenerate and revoke API keys",
     "cgrates_api_access": "View and edit the CGRateS attribute and filter profiles of a service",
     "view_inventory_secrets": "See secret inventory columns (Ki, OPc, management passwords)",
+    # Cell Broadcast two-person rule (spec 05 §8.7): approve or reject another user's alert with one's own TOTP.
+    "approve_cbc_message": "Approve or reject cell broadcast alerts created by another user (with own 2FA code)",
 }
 
 ALIASES = {"view_service": "view_customer_service", "create_service": "create_customer_service",
@@ -112,6 +114,12 @@ DEFAULT_ROLES = {
     # (/crm/provision/simple_provision_addon/...) start add-on provisioning, and its balance threshold callbacks
     # (/crm/ocs/balance_low, /crm/ocs/balance_expired, /crm/hotspot_topup/balance_event/...) send the balance
     # e-mails; nothing else.
+    # Cell Broadcast (spec 05 §8.10 example roles): creators write alerts, approvers are the second person.
+    "CBC Message Creator": ("Cell Broadcast: compose, update and stop alerts",
+                            ["view_cbc_message", "create_cbc_message", "update_cbc_message",
+                             "delete_cbc_message"]),
+    "CBC Message Approver": ("Cell Broadcast: review and approve or reject alerts (second person, own TOTP)",
+                             ["view_cbc_message", "approve_cbc_message"]),
     "OCS Callback": ("CGRateS *http_post callbacks: auto-renewal provisioning and balance alert e-mails",
                      ["create_provision", "create_communication"]),
 }

@@ -179,14 +179,17 @@ def stop_background():
 
 
 def _run_lifecycle():
-    """The lifecycle's scheduled job (grace periods, number quarantines) rides on the reaper's clock."""
+    """The lifecycle's scheduled job (grace periods, number quarantines) rides on the reaper's clock, and so does
+    the cell broadcast retry of alerts the CBC did not accept."""
+    from omnicrm.cbc.service import run_scheduled as run_cbc
     from omnicrm.services.lifecycle import run_scheduled
-    try:
-        run_scheduled()
-    except Exception as error:  # noqa: BLE001 - retried next round
-        log_unexpected(log, error, "service lifecycle job failed")
-    finally:
-        db.session.remove()
+    for job, what in ((run_scheduled, "service lifecycle job"), (run_cbc, "cell broadcast retry job")):
+        try:
+            job()
+        except Exception as error:  # noqa: BLE001 - retried next round
+            log_unexpected(log, error, f"{what} failed")
+        finally:
+            db.session.remove()
 
 
 def _run_billing_mail():

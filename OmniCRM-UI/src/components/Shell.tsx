@@ -4,7 +4,7 @@ import {
 } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import {
-  IconApps, IconBell, IconBox, IconBuildingWarehouse, IconDevices, IconKey, IconLanguage, IconLogout, IconMoon, IconPackage,
+  IconAntenna, IconApps, IconBell, IconBox, IconBuildingWarehouse, IconDevices, IconKey, IconLanguage, IconLogout, IconMoon, IconPackage,
   IconRocket, IconShieldLock, IconSun, IconUserCog, IconUsers, IconWorldWww,
 } from "@tabler/icons-react";
 import { Suspense, type ComponentType } from "react";
@@ -33,6 +33,7 @@ export const NAVIGATION: NavEntry[] = [
   { key: "inventory", path: "/inventory", icon: IconBuildingWarehouse, requires: ["view_inventory", "view_inventory_template"] },
   { key: "provisioning", path: "/provisioning", icon: IconBox, requires: ["view_provision"] },
   { key: "users", path: "/users", icon: IconUserCog, requires: "admin" },
+  { key: "cbc", path: "/cbc", icon: IconAntenna, requires: ["view_cbc_message"] },
 ];
 
 export function Shell() {

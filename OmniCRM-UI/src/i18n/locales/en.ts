@@ -1,3 +1,5 @@
+import { cbcEn } from "./cbc.en";
+
 /** English: the reference set. Every other language has the same keys (Spanish completely, the rest fall back). */
 const en = {
   language: { en: "English", sp: "Español", ar: "العربية", ch: "中文", fr: "Français", gr: "Ελληνικά", it: "Italiano", ru: "Русский" },
@@ -58,6 +60,7 @@ const en = {
     provisioning: "Provisioning", users: "Users & roles", settings: "User settings", webApps: "Web apps",
     alerts: "Alerts", noAlerts: "No pending alerts", language: "Language", darkMode: "Toggle dark mode",
     menu: "Open menu", faqs: "FAQs", support: "Support",
+    cbc: "Cell Broadcast",
   },
   search: {
     placeholder: "Search customers, contacts, services, sites, inventory…", includeClosed: "Include closed accounts",
@@ -234,6 +237,7 @@ const en = {
     invalid: "This link is invalid or has expired. Ask an administrator to send a new verification email.",
     toLogin: "Go to the login page",
   },
+  cbc: cbcEn,
 };
 
 export type Translation = typeof en;

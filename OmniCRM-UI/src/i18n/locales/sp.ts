@@ -1,4 +1,5 @@
 import type { Translation } from "./en";
+import { cbcSp } from "./cbc.sp";
 
 const sp: Translation = {
   language: { en: "English", sp: "Español", ar: "العربية", ch: "中文", fr: "Français", gr: "Ελληνικά", it: "Italiano", ru: "Русский" },
@@ -59,6 +60,7 @@ const sp: Translation = {
     provisioning: "Aprovisionamiento", users: "Usuarios y roles", settings: "Configuración de usuario", webApps: "Aplicaciones web",
     alerts: "Alertas", noAlerts: "No hay alertas pendientes", language: "Idioma", darkMode: "Cambiar modo oscuro",
     menu: "Abrir menú", faqs: "Preguntas frecuentes", support: "Soporte",
+    cbc: "Difusión Celular",
   },
   search: {
     placeholder: "Buscar clientes, contactos, servicios, sitios, inventario…", includeClosed: "Incluir cuentas cerradas",
@@ -235,6 +237,7 @@ const sp: Translation = {
     invalid: "Este enlace no es válido o ha caducado. Pida a un administrador que envíe un nuevo correo de verificación.",
     toLogin: "Ir a la página de inicio de sesión",
   },
+  cbc: cbcSp,
 };
 
 export default sp;

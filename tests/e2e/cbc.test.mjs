@@ -1,0 +1,182 @@
+// End-to-end: Cell Broadcast two-person rule (issue 19). A creator makes an earthquake alert from its template for
+// two tracking areas; nothing reaches the CBC; a second user approves it with their own TOTP code; the CBC double
+// received exactly that alert.
+import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
+import { after, before, describe, it } from "node:test";
+import { ADMIN, launchBrowser, login, screenshot, startServer, watchErrors } from "./harness.mjs";
+
+const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+function base32Bytes(text) {
+  let bits = "";
+  for (const char of text.replace(/=+$/, "").toUpperCase()) bits += BASE32.indexOf(char).toString(2).padStart(5, "0");
+  const bytes = [];
+  for (let i = 0; i + 8 <= bits.length; i += 8) bytes.push(parseInt(bits.slice(i, i + 8), 2));
+  return Buffer.from(bytes);
+}
+
+/** RFC 6238 TOTP (HMAC-SHA1, 30 s, 6 digits) for time step `step`, as an authenticator app computes it. */
+function totp(secret, step) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac("sha1", base32Bytes(secret)).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, "0");
+}
+
+const currentStep = () => Math.floor(Date.now() / 30_000);
+const PASSWORD = "Cbc-Passw0rd!x";
+
+async function call(baseUrl, path, { token, method = "GET", body } = {}) {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method, headers: { "Content-Type": "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const data = await response.json();
+  assert.ok(response.ok, `${method} ${path}: ${response.status} ${JSON.stringify(data)}`);
+  return data;
+}
+
+describe("cell broadcast", { timeout: 240_000 }, () => {
+  let server;
+  let cbcUrl;
+  let creatorBrowser;
+  let approverBrowser;
+
+  before(async () => {
+    server = await startServer({ demo: false });
+    cbcUrl = server.log().match(/CBC_SIM (http:\/\/\S+)/)[1];
+    creatorBrowser = await launchBrowser();
+    approverBrowser = await launchBrowser();
+  });
+
+  after(async () => {
+    await creatorBrowser?.close();
+    await approverBrowser?.close();
+    await server?.stop();
+  });
+
+  it("an earthquake alert for two tracking areas is sent only after a second user approves with TOTP", async () => {
+    const admin = (await call(server.baseUrl, "/crm/auth/login", { method: "POST", body: ADMIN })).token;
+    const user = (name, role) => call(server.baseUrl, "/crm/auth/users", {
+      token: admin, method: "POST",
+      body: { username: name, email: `${name}@example.com`, password: PASSWORD, first_name: name, last_name: "E2E", roles: [role] },
+    });
+    const creator = await user("creator", "CBC Message Creator");
+    const approver = await user("approver", "CBC Message Approver");
+
+    // The creator composes the alert in the console.
+    const page = await creatorBrowser.context.newPage();
+    const errors = watchErrors(page);
+    await login(page, server.baseUrl, { email: creator.email, password: PASSWORD });
+    await page.getByRole("link", { name: "Cell Broadcast" }).click();
+    await page.getByTestId("cbc-table").waitFor();
+    await page.getByTestId("cbc-create").click();
+    await page.getByTestId("cbc-template").click();
+    await page.getByRole("option", { name: "Earthquake (4352)" }).click();
+    await page.getByTestId("cbc-body-0").waitFor();
+    assert.match(await page.getByTestId("cbc-body-0").inputValue(), /^EARTHQUAKE WARNING/);
+    assert.equal(await page.getByTestId("cbc-counter-0").getAttribute("data-encoding"), "GSM-7");
+    assert.equal(await page.getByTestId("cbc-counter-1").getAttribute("data-encoding"), "UCS-2");
+    // No targeting yet: the all-cells warning is shown and the review is blocked until confirmed.
+    await page.getByTestId("cbc-all-cells-warning").waitFor();
+    for (const [i, tac, rat] of [[0, "12345", "LTE"], [1, "12346", "5G"]]) {
+      await page.getByTestId("cbc-add-area").click();
+      await page.getByTestId(`cbc-tac-${i}`).fill(tac);
+      await page.getByTestId(`cbc-operator-${i}`).fill("310-410");
+      if (rat !== "LTE") {
+        await page.getByTestId(`cbc-rat-${i}`).click();
+        await page.getByRole("option", { name: rat, exact: true }).click();
+      }
+    }
+    assert.equal(await page.getByTestId("cbc-all-cells-warning").count(), 0);
+    // Typing updates the remaining count at once.
+    const before = Number(await page.getByTestId("cbc-counter-0").getAttribute("data-remaining"));
+    await page.getByTestId("cbc-body-0").fill(`${await page.getByTestId("cbc-body-0").inputValue()} €`);
+    assert.equal(Number(await page.getByTestId("cbc-counter-0").getAttribute("data-remaining")), before - 3);
+    await screenshot(page, "cbc-create");
+
+    await page.getByTestId("cbc-review-button").click();
+    const review = JSON.parse(await page.getByTestId("cbc-review-payload").textContent());
+    assert.equal(review.messageIdentifier, "4352");
+    assert.deepEqual(review.tracking_areas.map((a) => [a.tracking_area, a.operator, a.rat_type]),
+      [["12345", "310-410", "LTE"], ["12346", "310-410", "5G"]]);
+    await screenshot(page, "cbc-review");
+    await page.getByTestId("cbc-send").click();
+    await page.waitForURL(/\/cbc\/\d+$/);
+    const alertId = Number(new URL(page.url()).pathname.split("/").pop());
+    await page.getByTestId("cbc-status").getByText("Pending approval").waitFor();
+    await screenshot(page, "cbc-pending");
+    let sim = await (await fetch(`${cbcUrl}/_sim/received`)).json();
+    assert.equal(sim.received.length, 0, "nothing reaches the CBC before approval");
+    assert.deepEqual(errors, []);
+
+    // The approver enrols 2FA, logs in with a code and approves with another.
+    const approverToken = (await call(server.baseUrl, "/crm/auth/login", {
+      method: "POST", body: { email: approver.email, password: PASSWORD } })).token;
+    const { totp_secret: secret } = await call(server.baseUrl, `/crm/2fa/enable/user/${approver.id}`, {
+      token: approverToken, method: "POST", body: { password: PASSWORD } });
+    const setupStep = currentStep() - 1; // each code is accepted once: setup, login and approval use three steps
+    await call(server.baseUrl, `/crm/2fa/verify-setup/user/${approver.id}`, {
+      token: approverToken, method: "POST", body: { code: totp(secret, setupStep) } });
+    const page2 = await approverBrowser.context.newPage();
+    const errors2 = watchErrors(page2);
+    await login(page2, server.baseUrl, { email: approver.email, password: PASSWORD });
+    await page2.getByTestId("two-factor-challenge").waitFor();
+    await page2.getByLabel("6-digit code").fill(totp(secret, setupStep + 1));
+    await page2.waitForURL(/\/customers$/);
+    await page2.getByRole("link", { name: "Cell Broadcast" }).click();
+    await page2.getByTestId("cbc-status-filter").getByText("Pending approval").click();
+    await page2.getByTestId(`cbc-row-${alertId}`).click();
+    await page2.getByTestId("cbc-approval").waitFor();
+    await page2.locator("[data-testid=cbc-totp] input").first().click();
+    await page2.keyboard.type(totp(secret, Math.max(currentStep(), setupStep + 2)));
+    await screenshot(page2, "cbc-approve");
+    await page2.getByTestId("cbc-approve").click();
+    await page2.getByTestId("cbc-status").getByText("Active").waitFor();
+    await page2.getByTestId("cbc-approver").getByText(approver.email).waitFor();
+    await page2.getByTestId("cbc-ack").waitFor();
+    await screenshot(page2, "cbc-active");
+
+    sim = await (await fetch(`${cbcUrl}/_sim/received`)).json();
+    assert.equal(sim.received.length, 1);
+    const sent = sim.received[0];
+    assert.equal(sent.path, "/alerts/send");
+    assert.equal(sent.body.messageIdentifier, "4352");
+    assert.equal(sent.body.category, "extreme");
+    assert.deepEqual(sent.body.tracking_areas.map((a) => a.tracking_area), ["12345", "12346"]);
+    assert.deepEqual(sent.body.localized_messages.map((m) => m.language), ["en", "es"]);
+    assert.match(sent.body.localized_messages[0].messageBody, /^EARTHQUAKE WARNING.* €$/);
+    assert.equal(sim.alerts[sent.body.cbc_unique_id].state, "broadcasting");
+    // The alert page shows exactly what the CBC received, and the list shows it active.
+    assert.deepEqual(JSON.parse(await page2.getByTestId("cbc-payload").textContent()), sent.body);
+    await page2.getByRole("link", { name: "Cell Broadcast" }).click();
+    await page2.getByTestId(`cbc-row-${alertId}`).getByText("Active").waitFor();
+    await screenshot(page2, "cbc-list");
+    assert.deepEqual(errors2, []);
+
+    // Zones: drawn on the map (no tile server configured: a plain grid, nothing fetched from outside).
+    await page.goto(`${server.baseUrl}/cbc/zones`);
+    const map = page.getByTestId("cbc-map");
+    await map.waitFor();
+    const box = await map.boundingBox();
+    for (const [dx, dy] of [[200, 100], [420, 130], [300, 280]]) await page.mouse.click(box.x + dx, box.y + dy);
+    const points = page.getByRole("textbox", { name: /^Points/ });
+    assert.equal((await points.inputValue()).split("\n").length, 3);
+    await page.getByRole("textbox", { name: "Zone name" }).fill("Coastal Region");
+    await screenshot(page, "cbc-zone-draw");
+    await page.getByTestId("cbc-add-area").click();
+    await page.getByTestId("cbc-tac-0").fill("777");
+    await page.getByTestId("cbc-operator-0").fill("505-01");
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByTestId("cbc-zones").getByText("Coastal Region").waitFor();
+    await screenshot(page, "cbc-zones");
+    const zones = await call(server.baseUrl, "/crm/cbc/zones", { token: admin });
+    assert.equal(zones.data[0].shape, "polygon");
+    assert.equal(zones.data[0].coordinates.length, 4); // ring closed by the API
+    assert.deepEqual(errors, []);
+    await page.close();
+    await page2.close();
+  });
+});
