@@ -97,7 +97,7 @@ def card_for_payment(customer_id, card_id=None):
     if card_id is not None:
         card = db.session.get(StripeCard, card_id)
         if card is None or card.customer_id != customer_id:
-            raise ValidationError("Validation failed", errors={"card_id": "is not a card of this customer"})
+            raise NotFound("Card not found", errors={"card_id": "is not a card of this customer"})
         return card
     card = default_card(customer_id)
     if card is None:
