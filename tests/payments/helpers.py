@@ -40,6 +40,9 @@ def confirm_card_setup(server, client_secret, number=VISA, exp_month=12, exp_yea
         "payment_method_data": {"type": "card", "billing_details": {"name": name, "address": {"country": "AU"}},
                                 "card": {"number": number, "exp_month": exp_month, "exp_year": exp_year,
                                          "cvc": "123"}}}, timeout=10)
+    if response.status_code == 200 and response.json()["status"] == "requires_action":  # 3-D Secure modal: complete
+        response = requests.post(f"{server.url}/v1/setup_intents/{seti}/confirm", json={
+            "key": PUBLISHABLE_KEY, "use_stripe_sdk": True, "client_secret": client_secret}, timeout=10)
     return response
 
 
