@@ -152,8 +152,8 @@ def test_3d_secure_returns_client_secret_then_confirm_pays(app, client, admin_he
 
     # localstripe's Stripe.js handleCardAction: the cardholder completes authentication in the browser
     requests.post(f"{stripe_config.url}/v1/payment_intents/{started['payment_intent_id']}/_authenticate",
-                  params={"success": "true"}, json={"key": "pk_test_omnicrm", "client_secret": started["client_secret"]},
-                  timeout=10).raise_for_status()
+                  params={"success": "true"}, timeout=10,
+                  json={"key": "pk_test_omnicrm", "client_secret": started["client_secret"]}).raise_for_status()
     done = _ok(client.post(f"/crm/stripe/invoice_id/{invoice_id}/confirm",
                            json={"payment_intent_id": started["payment_intent_id"]}, headers=admin_headers))
     assert done["status"] == "succeeded" and done["invoice"]["payment_reference"] == started["payment_intent_id"]

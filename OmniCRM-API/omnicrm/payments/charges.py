@@ -88,8 +88,8 @@ def _create_intent(attempt, card, description, off_session, metadata):
 
 
 def _intent_failure(intent):
-    error = intent.get("last_payment_error") if hasattr(intent, "get") else None
-    message = (error or {}).get("message") or "the payment was not completed"
+    error = getattr(intent, "last_payment_error", None)
+    message = getattr(error, "message", None) or "the payment was not completed"
     return f"The card was declined: {message}"
 
 

@@ -6,6 +6,7 @@ payment_intent.payment_failed  ends such an attempt (the invoice stays unpaid)
 charge.refunded                marks the invoice paid by that payment refunded (a refund made in Stripe's dashboard)
 payment_method.updated         refreshes a stored card's expiry, brand, last 4 and name (e.g. card updater)
 """
+import json
 import logging
 
 import stripe
@@ -35,30 +36,35 @@ def verify(payload, signature):
     if not secret:
         raise DependencyUnavailable("Stripe webhooks are not configured (stripe.webhook_secret is empty)")
     try:
-        return stripe.Webhook.construct_event(payload, signature or "", secret)
+        stripe.Webhook.construct_event(payload, signature or "", secret)
+        event = json.loads(payload)
     except (ValueError, stripe.SignatureVerificationError):
         raise ValidationError("Invalid Stripe signature") from None
+    if not isinstance(event, dict) or not isinstance((event.get("data") or {}).get("object"), dict):
+        raise ValidationError("Not a Stripe event")
+    return event
 
 
 def handle(payload, signature):
     event = verify(payload, signature)
-    if event.type not in HANDLED:
+    kind = event.get("type")
+    if kind not in HANDLED:
         return {"received": True, "handled": False}
-    db.session.add(StripeEvent(event_id=event.id, event_type=event.type))
+    db.session.add(StripeEvent(event_id=str(event.get("id"))[:255], event_type=kind))
     try:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
         return {"received": True, "duplicate": True}
-    obj = event.data.object
+    obj = event["data"]["object"]
     fired = []
-    if event.type == "payment_intent.succeeded":
+    if kind == "payment_intent.succeeded":
         fired = _succeeded(obj)
-    elif event.type == "payment_intent.payment_failed":
+    elif kind == "payment_intent.payment_failed":
         _failed(obj)
-    elif event.type == "charge.refunded":
+    elif kind == "charge.refunded":
         fired = _refunded(obj)
-    elif event.type == "payment_method.updated":
+    elif kind == "payment_method.updated":
         _card_updated(obj)
     try:
         db.session.commit()
@@ -76,23 +82,23 @@ def _attempt(intent_id):
 
 
 def _succeeded(intent):
-    attempt = _attempt(intent.id)
+    attempt = _attempt(intent.get("id"))
     if attempt is None or attempt.status not in ("pending", "requires_action", "processing") \
             or attempt.invoice_id is None:
         return []
     invoice = db.session.get(Invoice, attempt.invoice_id)
     if invoice is None or invoice.paid or invoice.void:
         log.warning("Webhook: card payment %s arrived for invoice %s, which is closed: refund it in Stripe",
-                    intent.id, attempt.invoice_id)
+                    attempt.payment_intent_id, attempt.invoice_id)
         attempt.status, attempt.active_purpose, attempt.failure = "orphaned", None, "invoice closed before payment"
         return []
-    invoices.record_payment(invoice, charges.STRIPE_METHOD, "Card", intent.id)
+    invoices.record_payment(invoice, charges.STRIPE_METHOD, "Card", attempt.payment_intent_id)
     attempt.status, attempt.transaction_id = "succeeded", invoice.payment_transaction_id
     return [(events.invoice_paid, invoice)]
 
 
 def _failed(intent):
-    attempt = _attempt(intent.id)
+    attempt = _attempt(intent.get("id"))
     if attempt is not None and attempt.status in ("pending", "requires_action", "processing"):
         error = intent.get("last_payment_error") or {}
         attempt.status, attempt.active_purpose = "declined", None
@@ -108,18 +114,19 @@ def _refunded(charge):
     if invoice is None or invoice.refunded or not invoice.paid:
         return []
     refunds = (charge.get("refunds") or {}).get("data") or []
-    reference = refunds[0]["id"] if refunds else charge.id
+    reference = str(refunds[0].get("id") if refunds else charge.get("id"))[:255]
     invoices.record_refund(invoice, reference)
     return [(events.invoice_refunded, invoice)]
 
 
 def _card_updated(method):
-    card = db.session.scalar(select(StripeCard).where(StripeCard.customer_stripe_id == method.id))
-    if card is None or not method.get("card"):
+    card = db.session.scalar(select(StripeCard).where(StripeCard.customer_stripe_id == method.get("id")))
+    if card is None or not isinstance(method.get("card"), dict):
         return
-    info, billing = method.card, method.get("billing_details") or {}
+    info, billing = method["card"], method.get("billing_details") or {}
     before = (card.exp_month, card.exp_year, card.last4)
-    card.exp_month, card.exp_year = int(info.exp_month), int(info.exp_year)
+    card.exp_month = int(info.get("exp_month") or card.exp_month)
+    card.exp_year = int(info.get("exp_year") or card.exp_year)
     card.brand, card.last4 = info.get("brand") or card.brand, info.get("last4") or card.last4
     card.name = billing.get("name") or card.name
     activity.record("customer_stripe_card", card.card_id, "update",
