@@ -93,6 +93,21 @@ def upgrade():
         sa.UniqueConstraint("card_id", "interval", name="uq_card_reminder_interval"),
     )
     op.create_index("ix_Stripe_Card_Reminder_card_id", "Stripe_Card_Reminder", ["card_id"])
+    _grant("Provisioning", "view_customer_stripe_card")
+
+
+def _grant(role, permission):
+    """Job tokens read the customer's default card (the add-on play charges it): grant it to an existing role."""
+    bind = op.get_bind()
+    role_id = bind.execute(sa.text("SELECT id FROM Role WHERE name = :n"), {"n": role}).scalar()
+    permission_id = bind.execute(sa.text("SELECT id FROM Permission WHERE name = :n"), {"n": permission}).scalar()
+    if role_id is None or permission_id is None:
+        return  # a new database: `omnicrm migrate` seeds the roles with it after the migrations
+    held = bind.execute(sa.text("SELECT COUNT(*) FROM Role_Permission WHERE role_id = :r AND permission_id = :p"),
+                        {"r": role_id, "p": permission_id}).scalar()
+    if not held:
+        bind.execute(sa.text("INSERT INTO Role_Permission (role_id, permission_id) VALUES (:r, :p)"),
+                     {"r": role_id, "p": permission_id})
 
 
 def downgrade():

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Card payments for `make run`. With Stripe keys (STRIPE_SECRET_KEY in the environment or .env) it prints nothing:
+# the API talks to Stripe. Without keys it starts localstripe (a local Stripe double, PyPI) when nothing answers on
+# the port and prints the exports that point the API and the console at it, e.g. `eval "$(tools/dev/stripe_demo_env.sh 8420)"`.
+# LOCALSTRIPE_PUBLIC_URL is the address the browser loads localstripe's Stripe.js from (default http://localhost:PORT).
+set -euo pipefail
+port="${1:-8420}"
+cd "$(dirname "$0")/../.."
+key="${STRIPE_SECRET_KEY:-}"
+if [ -z "$key" ] && [ -f .env ]; then
+  key="$(sed -n 's/^STRIPE_SECRET_KEY=//p' .env | tail -n 1 | tr -d "\"' ")"
+fi
+if [ -n "$key" ]; then
+  echo "Card payments: Stripe (keys from the environment/.env)" >&2
+  exit 0
+fi
+mkdir -p var
+if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+  nohup .venv/bin/localstripe --port "$port" > var/localstripe.log 2>&1 &
+  for _ in $(seq 1 50); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    sleep 0.2
+  done
+  echo "localstripe started on 127.0.0.1:$port (log: var/localstripe.log)" >&2
+fi
+public="${LOCALSTRIPE_PUBLIC_URL:-http://localhost:$port}"
+echo "Card payments: localstripe demo (no STRIPE_SECRET_KEY); test card 4242 4242 4242 4242, any future expiry/CVC" >&2
+echo "export STRIPE_SECRET_KEY=sk_test_localstripe_demo STRIPE_PUBLISHABLE_KEY=pk_test_localstripe_demo" \
+  "STRIPE_API_BASE=http://127.0.0.1:$port STRIPE_JS_URL=$public/js.stripe.com/v3/"
