@@ -229,3 +229,32 @@ def test_charge_card_declined_records_nothing(app, client, admin_headers, stripe
     declined = client.post(f"/crm/stripe/charge_card/{card['customer_stripe_id']}", headers=admin_headers, json={
         "retail_cost": "10.00", "description": "Monthly 10GB renewal", "customer_id": customer_id})
     assert declined.status_code == 402 and transactions(app, customer_id) == []
+
+
+def test_a_payment_abandoned_while_pending_is_retried_with_the_same_key(app, client, admin_headers, stripe_config):
+    """A request that crashed after claiming the invoice must not block it for ever; the retry sends the same
+    idempotency key, so real Stripe would answer the first charge instead of charging again."""
+    from datetime import timedelta
+
+    from omnicrm.db import utcnow
+    customer_id, _ = make_customer(app)
+    card = _ok(add_card(client, admin_headers, stripe_config, customer_id))["card"]
+    invoice_id = make_invoice(app, customer_id, "8.00")
+    with app.app_context():
+        db.session.add(StripePayment(purpose=f"invoice-{invoice_id}", active_purpose=f"invoice-{invoice_id}",
+                                     idempotency_key=f"invoice-{invoice_id}-1", customer_id=customer_id,
+                                     invoice_id=invoice_id, card_id=card["card_id"], amount=Decimal("8.00"),
+                                     currency="aud", status="pending", last_modified=utcnow()))
+        db.session.commit()
+    busy = client.post(f"/crm/stripe/invoice_id/{invoice_id}/pay", json={}, headers=admin_headers)
+    assert busy.status_code == 409 and busy.get_json()["errors"] == {"invoice_id": "payment in progress"}
+    with app.app_context():
+        stuck = db.session.scalar(select(StripePayment))
+        stuck.last_modified = utcnow() - timedelta(minutes=6)
+        db.session.commit()
+    assert _ok(client.post(f"/crm/stripe/invoice_id/{invoice_id}/pay", json={},
+                           headers=admin_headers))["invoice"]["paid"] is True
+    with app.app_context():
+        rows = db.session.execute(select(StripePayment.status, StripePayment.idempotency_key)
+                                  .order_by(StripePayment.payment_id)).all()
+    assert [tuple(r) for r in rows] == [("error", f"invoice-{invoice_id}-1"), ("succeeded", f"invoice-{invoice_id}-1")]

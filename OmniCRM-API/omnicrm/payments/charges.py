@@ -8,9 +8,10 @@ outage frees the purpose again and leaves the invoice unpaid with no transaction
 """
 import logging
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from omnicrm import db
@@ -21,6 +22,7 @@ from omnicrm.billing.service import create_transaction
 from omnicrm.common.serialize import plain
 from omnicrm.common.validation import Checker
 from omnicrm.customers.service import get_customer
+from omnicrm.db import utcnow
 from omnicrm.errors import ApiError, Conflict, NotFound, PaymentRequired, ValidationError
 from omnicrm.integrations import stripe_client
 from omnicrm.payments import cards
@@ -29,7 +31,7 @@ from omnicrm.payments.models import StripeCard, StripePayment
 log = logging.getLogger(__name__)
 CENT = Decimal("0.01")
 STRIPE_METHOD = "Stripe"
-ACTIVE = ("pending", "requires_action", "processing", "succeeded")
+STALE = timedelta(minutes=5)
 
 
 def cents(amount):
@@ -40,6 +42,7 @@ def cents(amount):
 
 def _claim(purpose, customer_id, amount, card_id, invoice_id=None):
     """Commit an attempt holding `purpose`; None when another attempt holds it (in progress or succeeded)."""
+    _free_stale(purpose)
     declined = db.session.scalar(select(func.count()).select_from(StripePayment)
                                  .where(StripePayment.purpose == purpose, StripePayment.status == "declined"))
     attempt = StripePayment(purpose=purpose, active_purpose=purpose, idempotency_key=f"{purpose}-{declined + 1}",
@@ -52,6 +55,20 @@ def _claim(purpose, customer_id, amount, card_id, invoice_id=None):
         db.session.rollback()
         return None
     return attempt
+
+
+def _free_stale(purpose):
+    """An attempt left "pending" by a crashed request (Stripe's answer never recorded) would block the purpose for
+    ever: after STALE it is freed as an error. The next attempt reuses its idempotency key (only declines advance
+    it), so Stripe answers that first charge again instead of charging twice."""
+    holder = _holder(purpose)
+    if holder is not None and holder.status == "pending" and holder.last_modified is not None \
+            and holder.last_modified < utcnow() - STALE:
+        db.session.execute(update(StripePayment).where(StripePayment.payment_id == holder.payment_id,
+                                                       StripePayment.status == "pending")
+                           .values(status="error", active_purpose=None, failure="abandoned while pending",
+                                   last_modified=utcnow()))
+        db.session.commit()
 
 
 def _holder(purpose):
