@@ -16,7 +16,8 @@ if [ -n "$key" ]; then
 fi
 mkdir -p var
 if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-  nohup .venv/bin/localstripe --port "$port" > var/localstripe.log 2>&1 &
+  LOCALSTRIPE_STORE=var/localstripe.pickle nohup .venv/bin/python -m tools.dev.localstripe_private --port "$port" \
+    > var/localstripe.log 2>&1 &
   for _ in $(seq 1 50); do
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
     sleep 0.2
