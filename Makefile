@@ -46,7 +46,7 @@ run: install .env migrate ui
 	@echo "OmniCRM is starting on http://localhost:$(PORT)  (API docs: http://localhost:$(PORT)/crm/docs)"
 	@echo "Log in as $(OMNICRM_ADMIN_EMAIL) / $(OMNICRM_ADMIN_PASSWORD)"
 	@echo ""
-	eval "$$(tools/dev/stripe_demo_env.sh $(LOCALSTRIPE_PORT))"; \
+	eval "$$(tools/dev/stripe_demo_env.sh $(LOCALSTRIPE_PORT) http://localhost:$(PORT))"; \
 	CGRATES_ENDPOINT=127.0.0.1:$(CGRATES_PORT) CRM_BASE_URL=http://localhost:$(PORT) \
 	  OMNICRM_IP_WHITELIST='$(DEMO_IP_WHITELIST)' \
 	  $(BIN)/gunicorn --workers 1 --threads 8 --bind 0.0.0.0:$(PORT) --access-logfile - 'omnicrm:create_app()'

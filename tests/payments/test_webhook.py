@@ -13,6 +13,7 @@ from omnicrm import db
 from omnicrm.activity.models import ActivityLog
 from omnicrm.billing.models import Invoice, Transaction
 from omnicrm.payments.models import StripeCard, StripePayment
+from tests.fixtures.live_server import live_server  # noqa: F401 - fixture
 from tests.payments.helpers import NEEDS_3DS, add_card, make_customer, make_invoice, stripe_admin
 from tests.payments.test_invoice_payments import signals  # noqa: F401 - fixture used by name
 
@@ -142,3 +143,34 @@ def test_charge_refunded_marks_invoice_refunded_once(app, client, admin_headers,
 
 def test_unconfigured_webhook_secret_is_503(app, client, stripe_config):
     assert deliver(client, event("evt_x", "payment_method.updated", {"id": "pm_x"})).status_code == 503
+
+
+def test_localstripe_delivers_payment_succeeded_to_the_live_api(app, client, admin_headers, server, live_server,
+                                                               signals):
+    """The real thing end to end: localstripe signs and posts payment_intent.succeeded to our running server after
+    the cardholder passed 3-D Secure, and the invoice becomes paid without the browser's confirm call."""
+    registration = f"{server.url}/_config/webhooks/omnicrm"
+    requests.post(registration, data={"url": f"{live_server.url}/crm/stripe/webhook", "secret": SECRET},
+                  timeout=10).raise_for_status()
+    try:
+        customer_id, _ = make_customer(app)
+        add_card(client, admin_headers, server, customer_id, NEEDS_3DS, exp_year=2033)
+        invoice_id = make_invoice(app, customer_id, "15.00")
+        started = client.post(f"/crm/stripe/invoice_id/{invoice_id}/pay", json={}, headers=admin_headers).get_json()
+        requests.post(f"{server.url}/v1/payment_intents/{started['payment_intent_id']}/_authenticate",
+                      params={"success": "true"}, timeout=10,
+                      json={"key": "pk_test_omnicrm", "client_secret": started["client_secret"]}).raise_for_status()
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and not _paid(app, invoice_id):
+            time.sleep(0.2)
+        assert _paid(app, invoice_id), "localstripe's webhook did not mark the invoice paid"
+        assert signals["paid"] == [invoice_id]
+    finally:  # later tests' events must not reach this server
+        requests.post(registration, data={"url": f"{live_server.url}/crm/stripe/webhook", "secret": SECRET,
+                                          "events[0]": "none.none"}, timeout=10).raise_for_status()
+
+
+def _paid(app, invoice_id):
+    with app.app_context():
+        db.session.expire_all()
+        return db.session.get(Invoice, invoice_id).paid
