@@ -16,7 +16,7 @@ from omnicrm.common.validation import INT_MAX, Checker
 from omnicrm.customers.models import Contact, Customer
 from omnicrm.customers.service import get_customer
 from omnicrm.db import utcnow
-from omnicrm.errors import Conflict, NotFound, ValidationError
+from omnicrm.errors import Conflict, DependencyError, NotFound, ValidationError
 from omnicrm.integrations import stripe_client
 from omnicrm.payments.models import StripeCard, StripeCustomer
 
@@ -263,9 +263,8 @@ def delete_card(card, confirmed=False):
     client = stripe_client.client()
     try:
         stripe_client.call(client.v1.payment_methods.detach, card.customer_stripe_id)
-    except Exception as exc:  # already detached or removed at Stripe: nothing left to detach there
-        if getattr(exc, "status_code", None) != 502:
-            raise
+    except DependencyError:  # Stripe refused: already detached or removed there, nothing left to detach
+        pass
     label, customer_id, was_default = describe(card), card.customer_id, card.is_default
     db.session.delete(card)
     db.session.flush()

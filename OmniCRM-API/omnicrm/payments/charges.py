@@ -231,7 +231,12 @@ def refund_invoice(invoice):
         raise
     invoice_id = invoice.invoice_id
     attempt.status, attempt.payment_intent_id = "succeeded", invoice.payment_reference
-    invoices.record_refund(invoice, refund.id)
+    try:
+        invoices.record_refund(invoice, refund.id)
+    except Conflict:  # Stripe's charge.refunded webhook recorded this very refund first
+        db.session.rollback()
+        _fail(db.session.get(StripePayment, attempt.payment_id), "succeeded", "recorded by the webhook")
+        return db.session.get(Invoice, invoice_id)
     db.session.commit()
     invoice = db.session.get(Invoice, invoice_id)
     events.invoice_refunded.send(invoice)
