@@ -82,7 +82,7 @@ def test_pay_invoice_with_default_or_chosen_card(app, client, admin_headers, str
 def test_declined_card_leaves_invoice_unpaid_and_no_transaction(app, client, admin_headers, stripe_config,
                                                                 signals):
     customer_id, _ = make_customer(app)
-    _ok(add_card(client, admin_headers, stripe_config, customer_id, DECLINED_AT_CHARGE))
+    declining = _ok(add_card(client, admin_headers, stripe_config, customer_id, DECLINED_AT_CHARGE))["card"]["card_id"]
     invoice_id = make_invoice(app, customer_id)
     before = transactions(app, customer_id)
 
@@ -99,7 +99,7 @@ def test_declined_card_leaves_invoice_unpaid_and_no_transaction(app, client, adm
     assert paid["invoice"]["paid"] is True
     with app.app_context():
         keys = db.session.scalars(select(StripePayment.idempotency_key).order_by(StripePayment.payment_id)).all()
-    assert keys == [f"invoice-{invoice_id}-1", f"invoice-{invoice_id}-2"]
+    assert keys == [f"invoice-{invoice_id}-1-card-{declining}", f"invoice-{invoice_id}-2-card-{good['card_id']}"]
 
 
 def test_stripe_outage_is_503_and_leaves_nothing(app, client, admin_headers, stripe_config, monkeypatch):
@@ -242,7 +242,8 @@ def test_a_payment_abandoned_while_pending_is_retried_with_the_same_key(app, cli
     invoice_id = make_invoice(app, customer_id, "8.00")
     with app.app_context():
         db.session.add(StripePayment(purpose=f"invoice-{invoice_id}", active_purpose=f"invoice-{invoice_id}",
-                                     idempotency_key=f"invoice-{invoice_id}-1", customer_id=customer_id,
+                                     idempotency_key=f"invoice-{invoice_id}-1-card-{card['card_id']}",
+                                     customer_id=customer_id,
                                      invoice_id=invoice_id, card_id=card["card_id"], amount=Decimal("8.00"),
                                      currency="aud", status="pending", last_modified=utcnow()))
         db.session.commit()
@@ -257,4 +258,5 @@ def test_a_payment_abandoned_while_pending_is_retried_with_the_same_key(app, cli
     with app.app_context():
         rows = db.session.execute(select(StripePayment.status, StripePayment.idempotency_key)
                                   .order_by(StripePayment.payment_id)).all()
-    assert [tuple(r) for r in rows] == [("error", f"invoice-{invoice_id}-1"), ("succeeded", f"invoice-{invoice_id}-1")]
+    key = f"invoice-{invoice_id}-1-card-{card['card_id']}"
+    assert [tuple(r) for r in rows] == [("error", key), ("succeeded", key)]

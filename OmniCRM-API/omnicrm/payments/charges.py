@@ -45,7 +45,10 @@ def _claim(purpose, customer_id, amount, card_id, invoice_id=None):
     _free_stale(purpose)
     declined = db.session.scalar(select(func.count()).select_from(StripePayment)
                                  .where(StripePayment.purpose == purpose, StripePayment.status == "declined"))
-    attempt = StripePayment(purpose=purpose, active_purpose=purpose, idempotency_key=f"{purpose}-{declined + 1}",
+    # Derived from what is paid, the attempt (declines so far) and the card: Stripe refuses a key reused with other
+    # parameters, so a retry with another card after an outage must not reuse the first card's key.
+    key = f"{purpose}-{declined + 1}" + (f"-card-{card_id}" if card_id else "")
+    attempt = StripePayment(purpose=purpose, active_purpose=purpose, idempotency_key=key,
                             customer_id=customer_id, invoice_id=invoice_id, card_id=card_id, amount=amount,
                             currency=stripe_client.currency() or "aud", status="pending")
     db.session.add(attempt)
