@@ -260,3 +260,20 @@ def test_a_payment_abandoned_while_pending_is_retried_with_the_same_key(app, cli
                                   .order_by(StripePayment.payment_id)).all()
     key = f"invoice-{invoice_id}-1-card-{card['card_id']}"
     assert [tuple(r) for r in rows] == [("error", key), ("succeeded", key)]
+
+
+def test_choosing_another_card_during_3d_secure_cancels_the_first_intent(app, client, admin_headers, stripe_config):
+    customer_id, _ = make_customer(app)
+    _ok(add_card(client, admin_headers, stripe_config, customer_id, NEEDS_3DS, exp_year=2033))
+    other = _ok(add_card(client, admin_headers, stripe_config, customer_id))["card"]
+    invoice_id = make_invoice(app, customer_id)
+    started = _ok(client.post(f"/crm/stripe/invoice_id/{invoice_id}/pay", json={}, headers=admin_headers))
+    assert started["status"] == "requires_action"
+    paid = _ok(client.post(f"/crm/stripe/invoice_id/{invoice_id}/pay", json={"card_id": other["card_id"]},
+                           headers=admin_headers))
+    assert paid["status"] == "succeeded"
+    intents = {i.id: i.status for i in intents_of(stripe_config, _stripe_customer(app, customer_id))}
+    assert intents == {started["payment_intent_id"]: "canceled", paid["invoice"]["payment_reference"]: "succeeded"}
+    late = client.post(f"/crm/stripe/invoice_id/{invoice_id}/confirm",
+                       json={"payment_intent_id": started["payment_intent_id"]}, headers=admin_headers)
+    assert late.status_code == 409  # the abandoned attempt cannot pay the invoice again

@@ -134,13 +134,26 @@ def pay_invoice(invoice, data):
     stripe_client.client()  # 503 before anything is claimed when card payments are not configured
     purpose = f"invoice-{invoice.invoice_id}"
     invoice_id = invoice.invoice_id
-    attempt = _claim(purpose, invoice.customer_id, Decimal(invoice.retail_cost).quantize(CENT), card.card_id,
-                     invoice_id)
+    amount = Decimal(invoice.retail_cost).quantize(CENT)
+    attempt = _claim(purpose, invoice.customer_id, amount, card.card_id, invoice_id)
+    if attempt is None and _abandon_authentication(purpose, card):
+        attempt = _claim(purpose, invoice.customer_id, amount, card.card_id, invoice_id)
     if attempt is None:
         return _already(purpose, invoice_id)
     intent = _create_intent(attempt, card, f"Invoice {invoice_id}", off_session=False,
                             metadata={"omnicrm_invoice_id": str(invoice_id)})
     return _settle_invoice(attempt, intent)
+
+
+def _abandon_authentication(purpose, card):
+    """Paying with another card while the first one waits for 3-D Secure: cancel that PaymentIntent at Stripe and
+    free the invoice for the new card. True when the purpose was freed."""
+    holder = _holder(purpose)
+    if holder is None or holder.status != "requires_action" or holder.card_id == card.card_id:
+        return False
+    stripe_client.call(stripe_client.client().v1.payment_intents.cancel, holder.payment_intent_id)
+    _fail(holder, "canceled", "another card was chosen instead of finishing 3-D Secure")
+    return True
 
 
 def _already(purpose, invoice_id):
@@ -176,8 +189,13 @@ def _complete_invoice(attempt, intent_id):
     invoice = db.session.get(Invoice, attempt.invoice_id)
     try:
         invoices.record_payment(invoice, STRIPE_METHOD, "Card", intent_id)
-    except Conflict:  # paid by another method or voided while the card was charged: give the money back
+    except Conflict:
+        db.session.expire_all()
+        invoice = db.session.get(Invoice, attempt.invoice_id)
         attempt = db.session.get(StripePayment, attempt.payment_id)
+        if invoice.paid and invoice.payment_reference == intent_id:  # this very payment, recorded by the webhook
+            return invoice
+        # paid by another method or voided while the card was charged: give the money back
         _refund_intent(intent_id, f"{attempt.purpose}-closed-refund")
         _fail(attempt, "refunded", "the invoice was closed while the card was charged; refunded")
         raise
