@@ -129,6 +129,17 @@ def test_late_card_gets_only_the_tightest_reminder(app):
         assert db.session.scalars(select(CardReminder.interval)).all() == ["30"]
 
 
+def test_scheduled_command_sends_due_reminders_once(app):
+    from omnicrm.cli import stripe_card_reminders_command
+    customer_id, _ = make_customer(app)
+    card(app, customer_id, 3, 2027)
+    first = app.test_cli_runner().invoke(stripe_card_reminders_command, ["--today", "2027-03-26"])
+    assert first.exit_code == 0 and first.output.strip() == "Sent 1 card expiry reminder(s)."
+    again = app.test_cli_runner().invoke(stripe_card_reminders_command, ["--today", "2027-03-27"])
+    assert again.output.strip() == "Sent 0 card expiry reminder(s)."
+    assert _outbox(app, customer_id) == ["Your Visa ending in 4242 expires soon (03/2027)"]
+
+
 def test_notify_now_and_permissions(app, client, admin_headers, make_user):
     customer_id, contact_id = make_customer(app)
     card_id = card(app, customer_id, 1, 2025)
