@@ -18,7 +18,7 @@ from omnicrm import db
 from omnicrm.activity import log as activity
 from omnicrm.billing import events, invoices
 from omnicrm.billing.models import Invoice
-from omnicrm.errors import DependencyUnavailable, ValidationError
+from omnicrm.errors import Conflict, DependencyUnavailable, ValidationError
 from omnicrm.payments import charges
 from omnicrm.payments.models import StripeCard, StripeEvent, StripePayment
 
@@ -59,7 +59,7 @@ def handle(payload, signature):
     obj = event["data"]["object"]
     fired = []
     if kind == "payment_intent.succeeded":
-        fired = _succeeded(obj)
+        fired = _succeeded(obj, str(event.get("id"))[:255])
     elif kind == "payment_intent.payment_failed":
         _failed(obj)
     elif kind == "charge.refunded":
@@ -81,7 +81,7 @@ def _attempt(intent_id):
                              .order_by(StripePayment.payment_id.desc()))
 
 
-def _succeeded(intent):
+def _succeeded(intent, event_id):
     attempt = _attempt(intent.get("id"))
     if attempt is None or attempt.status not in ("pending", "requires_action", "processing") \
             or attempt.invoice_id is None:
@@ -92,7 +92,11 @@ def _succeeded(intent):
                     attempt.payment_intent_id, attempt.invoice_id)
         attempt.status, attempt.active_purpose, attempt.failure = "orphaned", None, "invoice closed before payment"
         return []
-    invoices.record_payment(invoice, charges.STRIPE_METHOD, "Card", attempt.payment_intent_id)
+    try:
+        invoices.record_payment(invoice, charges.STRIPE_METHOD, "Card", attempt.payment_intent_id)
+    except Conflict:  # the browser's confirm recorded it at the same moment (the rollback dropped the event row)
+        db.session.add(StripeEvent(event_id=event_id, event_type="payment_intent.succeeded"))
+        return []
     attempt.status, attempt.transaction_id = "succeeded", invoice.payment_transaction_id
     return [(events.invoice_paid, invoice)]
 
