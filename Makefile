@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 CGRATES_PORT ?= 2080
 CBC_PORT ?= 8090
+# Without Stripe keys `make run` starts localstripe here and points the API and the console at it (README).
+LOCALSTRIPE_PORT ?= 8420
 # The demo whitelists the CGRateS simulator on this host so its auto-renewal *http_post callbacks are accepted,
 # with the least role that can provision (docs/architecture.md "CGRateS callbacks" explains production).
 DEMO_IP_WHITELIST ?= {"127.0.0.1": {"roles": ["OCS Callback"]}}
@@ -46,6 +48,7 @@ run: install .env migrate ui
 	@echo "OmniCRM is starting on http://localhost:$(PORT)  (API docs: http://localhost:$(PORT)/crm/docs)"
 	@echo "Log in as $(OMNICRM_ADMIN_EMAIL) / $(OMNICRM_ADMIN_PASSWORD)"
 	@echo ""
+	eval "$$(tools/dev/stripe_demo_env.sh $(LOCALSTRIPE_PORT) http://localhost:$(PORT))"; \
 	CGRATES_ENDPOINT=127.0.0.1:$(CGRATES_PORT) CBC_URL=http://127.0.0.1:$(CBC_PORT) CRM_BASE_URL=http://localhost:$(PORT) \
 	  OMNICRM_IP_WHITELIST='$(DEMO_IP_WHITELIST)' \
 	  $(BIN)/gunicorn --workers 1 --threads 8 --bind 0.0.0.0:$(PORT) --access-logfile - 'omnicrm:create_app()'

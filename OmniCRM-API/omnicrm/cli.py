@@ -129,6 +129,18 @@ def cbc_retry_command():
                f"{result['expired']} expired")
 
 
+@main.command("stripe-card-reminders")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Run as if it were this UTC date (default: today)")
+@with_appcontext
+def stripe_card_reminders_command(today):
+    """E-mail customers whose saved cards expire in 60, 30 or 7 days or just expired, once per card and interval
+    (run daily from cron)."""
+    from omnicrm.payments.expiring import send_due_reminders
+    sent = send_due_reminders(today.date() if today else None)
+    click.echo(f"Sent {sent} card expiry reminder(s).")
+
+
 @main.command("purge-invoice-pdf-cache")
 @click.option("--older-than-days", type=click.IntRange(min=0), default=30, show_default=True,
               help="Delete cached PDFs not downloaded for this many days (0: all)")

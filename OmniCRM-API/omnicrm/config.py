@@ -48,6 +48,8 @@ ENV_OVERRIDES = {
     "STRIPE_SECRET_KEY": "stripe.secret_key",
     "STRIPE_PUBLISHABLE_KEY": "stripe.publishable_key",
     "STRIPE_API_BASE": "stripe.api_base",
+    "STRIPE_JS_URL": "stripe.js_url",
+    "STRIPE_WEBHOOK_SECRET": "stripe.webhook_secret",
     "GOOGLE_MAPS_API_KEY": "google_maps.api_key",
     "SMSC_API_KEY": "smsc.api_key",
     "OMNICRM_API_KEYS": "api_keys",

@@ -1,7 +1,7 @@
 """The business domains' API namespaces: each domain's `api.py` lists its own in `namespaces`."""
 import importlib
 
-DOMAINS = ("customers", "activity", "products", "inventory", "services", "ocs", "provisioning", "billing",
+DOMAINS = ("customers", "activity", "products", "inventory", "services", "ocs", "provisioning", "billing", "payments",
            "communications", "utilities", "topup", "cbc")
 
 

@@ -1,6 +1,8 @@
 """Browser-facing hardening on every response: Content-Security-Policy, HSTS behind TLS, no framing, nosniff,
 referrer policy, and CORS only for the origins listed in `crm.cors_allowed_origins` (none by default)."""
 import ipaddress
+from functools import lru_cache
+from urllib.parse import urlsplit
 
 from flask import current_app, request
 
@@ -41,14 +43,31 @@ def _policy(path):
         return DOCS_POLICY
     if path in ("/crm", "/oam") or path.startswith(("/crm/", "/oam/")):
         return API_POLICY
+    policy = console_policy(((current_app.config["CRM"].get("stripe") or {}).get("js_url") or ""))
     tiles = _map_tile_origin()
-    return CONSOLE_POLICY.replace("img-src 'self'", f"img-src 'self' {tiles}") if tiles else CONSOLE_POLICY
+    return policy.replace("img-src 'self'", f"img-src 'self' {tiles}") if tiles else policy
 
 
 def _map_tile_origin():
     """The cell broadcast map's tile server (`cbc.map_tile_url`), when one is configured, may serve images."""
     from omnicrm.cbc.service import map_tile_origin
     return map_tile_origin()
+
+
+@lru_cache(maxsize=8)
+def console_policy(stripe_js_url):
+    """The console policy, also allowing the configured Stripe.js origin (`stripe.js_url`, e.g. localstripe's fake
+    Stripe.js in the demo) to load scripts, be called and framed; js.stripe.com is always allowed."""
+    parts = urlsplit(stripe_js_url or "")
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c in parts.netloc for c in " ;,'\""):
+        return CONSOLE_POLICY
+    origin = f"{parts.scheme}://{parts.netloc}"
+    if origin == "https://js.stripe.com":
+        return CONSOLE_POLICY
+    return CONSOLE_POLICY.replace("script-src 'self' https://js.stripe.com",
+                                  f"script-src 'self' https://js.stripe.com {origin}") \
+        .replace("connect-src 'self'", f"connect-src 'self' {origin}") \
+        .replace("frame-src https://js.stripe.com", f"frame-src https://js.stripe.com {origin}")
 
 
 def served_over_tls():

@@ -31,11 +31,11 @@ function python() {
 }
 
 /** Start the server and resolve with { baseUrl, stop } once it prints READY. */
-export function startServer({ demo = process.env.OMNICRM_E2E_DEMO !== "0" } = {}) {
+export function startServer({ demo = process.env.OMNICRM_E2E_DEMO !== "0", localstripe = false } = {}) {
   if (!existsSync(join(UI_DIR, "dist", "index.html"))) {
     throw new Error("OmniCRM-UI/dist is missing: run `npm run build` in OmniCRM-UI first");
   }
-  const args = [join(here, "server.py"), ...(demo ? [] : ["--no-demo"])];
+  const args = [join(here, "server.py"), ...(demo ? [] : ["--no-demo"]), ...(localstripe ? ["--localstripe"] : [])];
   const child = spawn(python(), args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
   return new Promise((resolvePromise, reject) => {

@@ -18,7 +18,7 @@ ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "Admin123!"
 
 
-def build_app(db_path, cgrates_endpoint, demo=True, cbc_url=""):
+def build_app(db_path, cgrates_endpoint, demo=True, cbc_url="", extra_environ=None):
     from omnicrm import create_app, db
     from omnicrm.config import load_config
     from omnicrm.db import Base
@@ -26,7 +26,7 @@ def build_app(db_path, cgrates_endpoint, demo=True, cbc_url=""):
 
     environ = {"JWT_SECRET": "e2e-" + "s" * 60, "OMNICRM_ENCRYPTION_KEY": "e2e-" + "k" * 44,
                "OMNICRM__SECURITY__BCRYPT_ROUNDS": "4",
-               "CGRATES_ENDPOINT": cgrates_endpoint, "CBC_URL": cbc_url}
+               "CGRATES_ENDPOINT": cgrates_endpoint, "CBC_URL": cbc_url, **(extra_environ or {})}
     app = create_app(load_config(environ=environ), database_url=f"sqlite:///{db_path}")
     Base.metadata.create_all(db.get_engine())
     with app.app_context():
@@ -92,6 +92,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--no-demo", action="store_true", help="only the admin user")
+    parser.add_argument("--localstripe", action="store_true",
+                        help="card payments against a localstripe process (its fake Stripe.js in the console)")
     args = parser.parse_args(argv)
 
     from werkzeug.serving import make_server
@@ -101,7 +103,9 @@ def main(argv=None):
     cgrates, endpoint = start_in_thread("127.0.0.1", 0)
     from tools.dev.cbc_sim import CbcSimulator
     cbc = CbcSimulator().start()  # the Cell Broadcast Centre double; tests read what it received at its URL
-    app = build_app(Path(workdir.name) / "e2e.db", endpoint, demo=not args.no_demo, cbc_url=cbc.url)
+    stripe_process, stripe_environ = start_localstripe() if args.localstripe else (None, {})
+    app = build_app(Path(workdir.name) / "e2e.db", endpoint, demo=not args.no_demo, cbc_url=cbc.url,
+                    extra_environ=stripe_environ)
     server = make_server("127.0.0.1", args.port, app, threaded=True)
     # The playbooks call the CRM back at crm.base_url: the port is only known once the server is bound.
     app.config["CRM"]["crm"]["base_url"] = f"http://127.0.0.1:{server.server_port}"
@@ -116,7 +120,33 @@ def main(argv=None):
     server.shutdown()
     cgrates.stop()
     cbc.stop()
+    if stripe_process is not None:
+        stripe_process.terminate()
+        stripe_process.wait(10)
     workdir.cleanup()
+
+
+def start_localstripe():
+    """localstripe (in memory) on a free port and the settings that point the API and the console at it."""
+    import socket
+    import subprocess
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "tools.dev.localstripe_private", "--port", str(port)],
+                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            urllib.request.urlopen(f"{url}/js.stripe.com/v3/", timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.2)
+    return process, {"STRIPE_SECRET_KEY": "sk_test_e2e", "STRIPE_PUBLISHABLE_KEY": "pk_test_e2e",
+                     "STRIPE_API_BASE": url, "STRIPE_JS_URL": f"{url}/js.stripe.com/v3/"}
 
 
 if __name__ == "__main__":

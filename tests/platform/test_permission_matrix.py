@@ -20,6 +20,7 @@ from omnicrm.communications.models import Communication
 from omnicrm.customers.models import Contact, Customer, CustomerAttribute, CustomerTag, Site
 from omnicrm.db import Base
 from omnicrm.inventory.models import Inventory, InventoryTemplate
+from omnicrm.payments.models import StripeCard
 from omnicrm.products.models import Product
 from omnicrm.provisioning.models import Provision, ProvisionEvent
 from omnicrm.services.models import Service
@@ -117,7 +118,10 @@ def _customer_with_data(name, product, template, admin_id):
     job = Provision(product_id=product.product_id, customer_id=cid, service_id=service.service_id,
                     provisioning_play="play_mobile", playbook_description=f"{name} job", provisioning_status=2,
                     initiating_user=admin_id, finished=datetime(2026, 1, 1))
-    db.session.add_all([sim, billed, transaction, job])
+    card = StripeCard(customer_id=cid, customer_stripe_id=f"pm_{low}_{uuid.uuid4().hex[:8]}", brand="visa",
+                      last4="4242", exp_month=1, exp_year=2027, nickname=f"{name} card", is_default=True,
+                      default_of=cid)
+    db.session.add_all([sim, billed, transaction, job, card])
     db.session.flush()
     event = ProvisionEvent(provision_id=job.provision_id, event_name=f"{name} task", event_number=1,
                            provisioning_status=2, provisioning_result_json=json.dumps({"msg": name}))
@@ -130,7 +134,7 @@ def _customer_with_data(name, product, template, admin_id):
     return {"customer_id": cid, "contact_id": contact.contact_id, "site_id": site.site_id,
             "service_id": service.service_id, "service_uuid": service.service_uuid,
             "inventory_id": sim.inventory_id, "transaction_id": transaction.transaction_id,
-            "invoice_id": invoice.invoice_id,
+            "invoice_id": invoice.invoice_id, "card_id": card.card_id, "customer_stripe_id": card.customer_stripe_id,
             "provision_id": job.provision_id, "activity_id": activity.activity_id,
             "communication_id": mail.communication_id,
             "attribute_id": db.session.scalar(select(CustomerAttribute.attribute_id)

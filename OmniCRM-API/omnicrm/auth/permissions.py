@@ -109,7 +109,8 @@ DEFAULT_ROLES = {
                       "view_customer_service", "create_customer_service", "update_customer_service",
                       "delete_customer_service", "view_inventory", "update_inventory", "view_inventory_secrets",
                       "view_customer_transaction", "create_customer_transaction", "update_customer_transaction",
-                      "create_provision", "create_communication", "cgrates_api_access"]),
+                      "create_provision", "create_communication", "cgrates_api_access",
+                      "view_customer_stripe_card"]),
     # The role to whitelist the OCS host with: its *http_post auto-renewal callbacks
     # (/crm/provision/simple_provision_addon/...) start add-on provisioning, and its balance threshold callbacks
     # (/crm/ocs/balance_low, /crm/ocs/balance_expired, /crm/hotspot_topup/balance_event/...) send the balance

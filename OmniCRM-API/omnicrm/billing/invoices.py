@@ -145,8 +145,9 @@ def get_invoice(invoice_id, visible=True):
 def lines(invoice):
     """The invoice's charges and credits, without the transaction recording its payment."""
     stmt = select(Transaction).where(Transaction.invoice_id == invoice.invoice_id)
-    if invoice.payment_transaction_id:
-        stmt = stmt.where(Transaction.transaction_id != invoice.payment_transaction_id)
+    for own in (invoice.payment_transaction_id, invoice.refund_transaction_id):
+        if own:
+            stmt = stmt.where(Transaction.transaction_id != own)
     return db.session.scalars(stmt.order_by(Transaction.created, Transaction.transaction_id)).all()
 
 
@@ -178,8 +179,10 @@ def detail(invoice):
     rows = lines(invoice)
     payment = db.session.get(Transaction, invoice.payment_transaction_id) if invoice.payment_transaction_id \
         else None
+    refund = db.session.get(Transaction, invoice.refund_transaction_id) if invoice.refund_transaction_id else None
     return {**invoice_to_dict(invoice), "transactions": [transaction_to_dict(r) for r in rows],
-            **_plain_totals(rows), "payment": transaction_to_dict(payment) if payment else None}
+            **_plain_totals(rows), "payment": transaction_to_dict(payment) if payment else None,
+            "refund": transaction_to_dict(refund) if refund else None}
 
 
 def _refuse_closed(invoice, verb, closed=None):
@@ -223,6 +226,12 @@ def pay(invoice, data):
     reference = check.string("payment_reference", max_length=255)
     paid_on = check.datetime("payment_date")
     check.done()
+    return record_payment(invoice, method, PAYMENT_METHODS[method], reference, paid_on)
+
+
+def record_payment(invoice, method, credit_type, reference=None, paid_on=None):
+    """Mark an open invoice paid and record the money: the one core of every way an invoice is paid (staff-entered
+    methods and card payments). 409 when the invoice is paid or voided meanwhile (nothing written)."""
     _refuse_closed(invoice, "paid")
     # The invoice row is locked first (as void does): inserting the payment first would take a shared lock through
     # its foreign key and deadlock with a concurrent void on MariaDB.
@@ -231,7 +240,7 @@ def pay(invoice, data):
     payment = Transaction(customer_id=invoice.customer_id, invoice_id=invoice.invoice_id,
                           title=f"Payment for invoice {invoice.invoice_id}",
                           description=f"{method}" + (f", reference {reference}" if reference else ""),
-                          transaction_type="credit", credit_type=PAYMENT_METHODS[method], retail_cost=-total,
+                          transaction_type="credit", credit_type=credit_type, retail_cost=-total,
                           wholesale_cost=Decimal(0), tax_percentage=Decimal(0), tax_amount=Decimal(0),
                           created=paid_on or utcnow())
     db.session.add(payment)
@@ -239,6 +248,33 @@ def pay(invoice, data):
     invoice.payment_transaction_id = payment.transaction_id
     activity.record("invoice", invoice.invoice_id, "pay",
                     f"Invoice {invoice.invoice_id} paid {plain(total)} by {method}", customer_id=invoice.customer_id)
+    return invoice
+
+
+def record_refund(invoice, reference):
+    """Mark a paid invoice refunded (full amount, once) and record the money going back: a transaction reversing
+    the payment, kept on this invoice so it is never billed. 409 when it was refunded meanwhile."""
+    changed = db.session.execute(
+        update(Invoice).where(Invoice.invoice_id == invoice.invoice_id, Invoice.paid.is_(True),
+                              Invoice.refunded.is_(False))
+        .values(refunded=True, refund_reference=reference, last_modified=utcnow())
+        .execution_options(synchronize_session=False)).rowcount
+    if not changed:
+        db.session.rollback()
+        raise Conflict("The invoice is not paid or was already refunded", errors={"invoice_id": "already refunded"})
+    db.session.refresh(invoice)
+    total = Decimal(invoice.retail_cost or 0).quantize(CENT)
+    refund = Transaction(customer_id=invoice.customer_id, invoice_id=invoice.invoice_id,
+                         title=f"Refund of invoice {invoice.invoice_id}",
+                         description=f"{invoice.payment_method} refund, reference {reference}",
+                         transaction_type="debit", retail_cost=total, wholesale_cost=Decimal(0),
+                         tax_percentage=Decimal(0), tax_amount=Decimal(0), created=utcnow())
+    db.session.add(refund)
+    db.session.flush()
+    invoice.refund_transaction_id = refund.transaction_id
+    activity.record("invoice", invoice.invoice_id, "refund",
+                    f"Invoice {invoice.invoice_id} refunded {plain(total)} ({reference})",
+                    customer_id=invoice.customer_id)
     return invoice
 
 

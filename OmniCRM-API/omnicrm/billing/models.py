@@ -27,6 +27,8 @@ class Invoice(Base):
     # The negative transaction recording a manual payment (spec 07 §2.12); no FK, so Invoice and Transaction
     # do not reference each other in a cycle.
     payment_transaction_id: Mapped[int | None] = mapped_column(Integer)
+    # The transaction recording a card refund (reverses the payment transaction); not a line of the invoice either.
+    refund_transaction_id: Mapped[int | None] = mapped_column(Integer)
     created = mapped_column(UTCDateTime, default=utcnow, index=True)
     last_modified = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
