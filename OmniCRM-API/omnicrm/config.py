@@ -29,6 +29,7 @@ MAILJET_TEMPLATE_KEYS = (
     "api_crmCommunicationEmailVerification",
     "api_crmCommunicationsBalanceExpired",
     "api_crmCommunicationsBalanceLow",
+    "api_crmCommunicationsServiceExpiring",
 )
 
 # Environment variable -> dotted config key. Values are parsed as YAML scalars/collections.
@@ -194,7 +195,8 @@ def validate(config):
     config.setdefault("google_maps", {"api_key": ""})
     config.setdefault("hss", {"hss_peers": [], "apn_list": ""})
     security_defaults = {"access_token_minutes": 15, "refresh_token_days": 30, "lockout_attempts": 5,
-                         "lockout_minutes": 30, "login_rate_limit_per_minute": 20, "bcrypt_rounds": 12}
+                         "lockout_minutes": 30, "login_rate_limit_per_minute": 20, "bcrypt_rounds": 12,
+                         "impersonation_minutes": 60}
     for key, value in security_defaults.items():
         config["security"].setdefault(key, value)
         _require_int(config, f"security.{key}", minimum=4 if key == "bcrypt_rounds" else 1)

@@ -103,8 +103,10 @@ def _from_bearer(token, ip):
     sessions.touch(session, ip)
     identity.session_id = session.id
     identity.impersonator_id = data.get("impersonator_id")
-    if identity.impersonator_id:
-        identity.label += f" (impersonated by user {identity.impersonator_id})"
+    if identity.impersonator_id:  # the activity log names both people (spec 05 §7.6)
+        staff = db.session.get(User, int(identity.impersonator_id))
+        who = staff.email if staff is not None else f"user {identity.impersonator_id}"
+        identity.label += f" (impersonated by {who})"
     return identity
 
 
