@@ -102,7 +102,7 @@ describe("self-care portal", { timeout: 300_000 }, () => {
     for (const [name, path, testId] of SCREENS) {
       await page.goto(`${server.baseUrl}${path}`);
       await page.locator(`[data-testid^="${testId}"]`).first().waitFor();
-      if (name === "usage") await page.getByTestId("portal-balance-DATA").waitFor();
+      if (name === "usage") await page.getByTestId("portal-history-DATA").waitFor();
       if (name === "account") await page.getByTestId("account-notifications").getByText("E-mail alerts").waitFor();
       await screenshot(page, `portal-${name}-390`);
     }
@@ -118,6 +118,7 @@ describe("self-care portal", { timeout: 300_000 }, () => {
     assert.ok(mobile, "the subscriber sees its demo service");
     await page.goto(`${server.baseUrl}/self-care/usage/${mobile.service_id}`);
     await page.getByTestId("portal-balance-DATA").waitFor();
+    await page.getByTestId("portal-history-DATA").waitFor(); // usage over time from the service's CDRs
     const before = await dataGb(page);
     await page.goto(`${server.baseUrl}/self-care/topup/${mobile.service_id}`);
     await page.getByTestId("portal-addon-extra-10gb-data").click();
@@ -156,7 +157,7 @@ describe("self-care portal", { timeout: 300_000 }, () => {
     for (const [name, path, testId] of SCREENS) {
       await page.goto(`${server.baseUrl}${path}`);
       await page.locator(`[data-testid^="${testId}"]`).first().waitFor();
-      if (name === "usage") await page.getByTestId("portal-balance-DATA").waitFor();
+      if (name === "usage") await page.getByTestId("portal-history-DATA").waitFor();
       await page.getByTestId("portal-nav-dashboard").waitFor(); // the side menu replaces the tab bar
       await screenshot(page, `portal-${name}-1280`);
     }

@@ -13,6 +13,7 @@ from omnicrm.common.validation import Checker, json_body
 from omnicrm.customers.models import Customer
 from omnicrm.errors import Conflict, NotFound, ValidationError
 from omnicrm.portal import invitations, notifications
+from omnicrm.portal.usage_history import usage_history
 
 ns = Namespace("portal", description="Self-care portal: alerts, preferences, account; subscriber logins",
                path="/portal")
@@ -126,6 +127,26 @@ class Account(Resource):
         if new_email and new_email != user.email:
             email_verification.send_verification(user, new_email)
         return users.user_to_dict(user)
+
+
+@ns.route("/usage_history/service_id/<int:service_id>")
+class UsageHistory(Resource):
+    @requires("view_customer_service", own="view_own_customer_service")
+    @ns.response(200, "Usage per day and type from the service's CDRs: {days, series: {DATA: [GB...]}, units}")
+    @ns.response(404, "No such service, or its usage is hidden from the customer")
+    @ns.response(503, "CGRateS unreachable")
+    def get(self, service_id):
+        """Usage over time of one service (?days=1-90, default 30), for the portal's chart."""
+        from flask import request
+
+        from omnicrm.services.service import get_service, usage_visible_to_caller
+        check = Checker(dict(request.args))
+        days = check.integer("days", minimum=1, maximum=90)
+        check.done()
+        service = get_service(service_id)
+        if not usage_visible_to_caller(service):
+            raise NotFound("Usage of this service is not available")
+        return usage_history(service, days=days or 30)
 
 
 @ns.route("/logins/customer_id/<int:customer_id>")

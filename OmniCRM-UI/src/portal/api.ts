@@ -20,6 +20,12 @@ export interface PortalAlert {
   days_left?: number;
 }
 
+export interface UsageHistory {
+  days: string[];
+  series: Record<string, number[]>;
+  units: Record<string, string>;
+}
+
 export interface Preferences {
   email_enabled: boolean;
   low_balance_percent: number;
@@ -108,6 +114,8 @@ export const portalApi = {
     list(await api.get<Page<Invoice>>(`/crm/invoice/customer_id/${customerId}`, { per_page: 100, sort: "invoice_id", order: "desc" })),
   transactions: async (customerId: number) =>
     list(await api.get<Page<Transaction>>(`/crm/transaction/customer_id/${customerId}`, { per_page: 50, sort: "transaction_id", order: "desc" })),
+  usageHistory: (serviceId: number, days = 30) =>
+    api.get<UsageHistory>(`/crm/portal/usage_history/service_id/${serviceId}`, { days }),
   addons: async (serviceId: number) =>
     list(await api.get<Page<Product>>("/crm/product/", { per_page: 100, service_id: serviceId })),
   order: (serviceId: number, productId: number) =>

@@ -52,6 +52,7 @@ export function AlertList({ alerts }: { alerts: PortalAlert[] }) {
     <Stack gap="xs" data-testid="portal-alerts">
       {alerts.map((alert, index) => {
         const { key, values } = alertMessage(alert);
+        if (values.amount !== undefined) values.amount = formatMoney(values.amount);
         const target = alert.invoice_id ? `${PORTAL_ROOT}/billing` : alert.kind === "low_balance" ? `${PORTAL_ROOT}/usage/${alert.service_id}` : `${PORTAL_ROOT}/services`;
         return (
           <Alert key={`${alert.kind}-${index}`} color={alert.severity === "error" ? "red" : "yellow"} icon={<IconAlertTriangle size={18} />} p="xs"

@@ -40,7 +40,7 @@ const en = {
     weight: "Priority {{weight}}", priorityHelp: "Buckets with the higher priority are used first.",
     total: "Total remaining", noBalances: "No balances on this service", hidden: "Usage is not available for this service",
     ocsDown: "Balances cannot be loaded right now", updated: "Updated {{time}}",
-    chart: "Used vs remaining", types: { DATA: "Data", VOICE: "Voice", SMS: "SMS", MONETARY: "Credit" },
+    history: "Usage over the last 30 days", historyEmpty: "No usage recorded in the last 30 days", remainingCol: "Remaining", chart: "Used vs remaining", types: { DATA: "Data", VOICE: "Voice", SMS: "SMS", MONETARY: "Credit" },
   },
   billing: {
     title: "Billing", invoices: "Invoices", transactions: "Transactions", number: "Invoice", date: "Date", due: "Due",

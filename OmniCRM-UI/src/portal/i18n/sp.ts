@@ -42,7 +42,7 @@ const sp: PortalStrings = {
     weight: "Prioridad {{weight}}", priorityHelp: "Las bolsas con mayor prioridad se consumen primero.",
     total: "Total restante", noBalances: "Este servicio no tiene saldos", hidden: "El consumo no está disponible para este servicio",
     ocsDown: "No se pueden cargar los saldos en este momento", updated: "Actualizado {{time}}",
-    chart: "Usado frente a restante", types: { DATA: "Datos", VOICE: "Voz", SMS: "SMS", MONETARY: "Crédito" },
+    history: "Consumo de los últimos 30 días", historyEmpty: "Sin consumo en los últimos 30 días", remainingCol: "Restante", chart: "Usado frente a restante", types: { DATA: "Datos", VOICE: "Voz", SMS: "SMS", MONETARY: "Crédito" },
   },
   billing: {
     title: "Facturación", invoices: "Facturas", transactions: "Transacciones", number: "Factura", date: "Fecha", due: "Vence",

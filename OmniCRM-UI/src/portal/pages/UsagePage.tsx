@@ -6,7 +6,7 @@ import { ApiError } from "../../api";
 import { ErrorState, LoadingState } from "../../components/States";
 import { formatDateTime } from "../../config";
 import { balanceBars, usageSeries } from "../../lib/balances";
-import { portalApi } from "../api";
+import { portalApi, type UsageHistory } from "../api";
 import { BalanceBars, formatDate, PageTitle } from "../components";
 import { PORTAL_ROOT } from "../logic";
 
@@ -80,6 +80,7 @@ export function UsagePage() {
               </Stack>
             </Card>
           )}
+          <HistoryChart serviceId={chosen as number} />
           <Card withBorder p={0}>
             <Accordion multiple defaultValue={Object.keys(usage.data.BalanceMap ?? {})}>
               {Object.entries((usage.data.BalanceMap ?? {}) as Record<string, BucketView[]>).map(([type, buckets]) => (
@@ -92,7 +93,7 @@ export function UsagePage() {
                     <Table.ScrollContainer minWidth={320}>
                       <Table striped fz="sm">
                         <Table.Thead>
-                          <Table.Tr><Table.Th>{t("usage.bucket")}</Table.Th><Table.Th>{t("usage.total")}</Table.Th><Table.Th>{t("services.expiry")}</Table.Th></Table.Tr>
+                          <Table.Tr><Table.Th>{t("usage.bucket")}</Table.Th><Table.Th>{t("usage.remainingCol")}</Table.Th><Table.Th>{t("services.expiry")}</Table.Th></Table.Tr>
                         </Table.Thead>
                         <Table.Tbody>
                           {buckets.map((bucket, index) => (
@@ -120,5 +121,42 @@ export function UsagePage() {
         </>
       )}
     </Stack>
+  );
+}
+
+/** Usage per day from the service's CDRs (GET /crm/portal/usage_history): one small bar chart per type. */
+function HistoryChart({ serviceId }: { serviceId: number }) {
+  const { t } = useTranslation("portal");
+  const history = useQuery({ queryKey: ["usage-history", serviceId], queryFn: () => portalApi.usageHistory(serviceId), retry: false });
+  if (history.isPending || history.isError) return null;
+  const data: UsageHistory = history.data;
+  const types = Object.keys(data.series);
+  return (
+    <Card withBorder data-testid="portal-usage-history">
+      <Text fw={700} mb="xs">{t("usage.history")}</Text>
+      {!types.length && <Text size="sm" c="dimmed">{t("usage.historyEmpty")}</Text>}
+      <Stack gap="sm">
+        {types.map((type) => {
+          const values = data.series[type];
+          const max = Math.max(...values, 0) || 1;
+          const total = values.reduce((a, b) => a + b, 0);
+          return (
+            <div key={type} data-testid={`portal-history-${type}`}>
+              <Group justify="space-between">
+                <Text size="sm">{t(`usage.types.${type}`, { defaultValue: type })}</Text>
+                <Text size="xs" c="dimmed">{Math.round(total * 100) / 100} {data.units[type]}</Text>
+              </Group>
+              <div role="img" aria-label={`${type} ${Math.round(total * 100) / 100} ${data.units[type]}`}
+                style={{ display: "flex", alignItems: "flex-end", gap: 2, height: 48 }}>
+                {values.map((value, index) => (
+                  <div key={data.days[index]} title={`${data.days[index]}: ${value} ${data.units[type]}`}
+                    style={{ flex: 1, height: `${Math.max(value > 0 ? 6 : 2, (100 * value) / max)}%`, background: value > 0 ? "var(--mantine-primary-color-filled)" : "var(--mantine-color-default-border)", borderRadius: 2 }} />
+                ))}
+              </div>
+            </div>
+          );
+        })}
+      </Stack>
+    </Card>
   );
 }
