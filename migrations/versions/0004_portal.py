@@ -1,4 +1,5 @@
-"""Self-care portal (issue #17): impersonation log, subscribers' notification preferences, alerts already sent.
+"""Self-care portal (issue #17): impersonation log, subscribers' notification preferences, alerts already sent,
+subscribers' own API keys (Api_Key.owner_user_id).
 
 Revision ID: 0004_portal
 Revises: 0003_invoices
@@ -68,8 +69,18 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_Portal_Notification_kind"), ["kind"], unique=False)
         batch_op.create_index(batch_op.f("ix_Portal_Notification_customer_id"), ["customer_id"], unique=False)
 
+    with op.batch_alter_table("Api_Key", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("owner_user_id", sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f("ix_Api_Key_owner_user_id"), ["owner_user_id"], unique=False)
+        batch_op.create_foreign_key(batch_op.f("fk_Api_Key_owner_user_id_User"), "User", ["owner_user_id"], ["id"],
+                                    ondelete="CASCADE")
+
 
 def downgrade():
+    with op.batch_alter_table("Api_Key", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("fk_Api_Key_owner_user_id_User"), type_="foreignkey")
+        batch_op.drop_index(batch_op.f("ix_Api_Key_owner_user_id"))
+        batch_op.drop_column("owner_user_id")
     op.drop_table("Portal_Notification")
     op.drop_table("Portal_Notification_Preference")
     op.drop_table("Impersonation_Log")

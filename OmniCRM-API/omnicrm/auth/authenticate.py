@@ -77,6 +77,9 @@ def _from_api_key(key, ip):
     stored.last_used = utcnow()
     db.session.commit()
     permissions = frozenset(canonical(p) for p in json.loads(stored.permissions or "[]"))
+    if stored.owner_user_id is not None:  # a subscriber's key: that user, its customer, never more than it holds
+        from omnicrm.portal.api_keys import identity_for_owned_key
+        return identity_for_owned_key(stored, permissions)
     return Identity(kind="api_key", label=f"api_key:{stored.name}", permissions=permissions,
                     user=first_admin_user())
 

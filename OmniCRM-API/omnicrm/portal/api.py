@@ -12,7 +12,7 @@ from omnicrm.auth.rbac import authenticated, requires
 from omnicrm.common.validation import Checker, json_body
 from omnicrm.customers.models import Customer
 from omnicrm.errors import Conflict, NotFound, ValidationError
-from omnicrm.portal import invitations, notifications
+from omnicrm.portal import api_keys, invitations, notifications
 from omnicrm.portal.usage_history import usage_history
 
 ns = Namespace("portal", description="Self-care portal: alerts, preferences, account; subscriber logins",
@@ -147,6 +147,43 @@ class UsageHistory(Resource):
         if not usage_visible_to_caller(service):
             raise NotFound("Usage of this service is not available")
         return usage_history(service, days=days or 30)
+
+
+api_key_model = ns.model("PortalApiKey", {
+    "name": fields.String(required=True), "access": fields.String(required=True, enum=["read_only", "read_write"]),
+    "expiry_date": fields.String(required=True, description="YYYY-MM-DD, at most a year ahead")})
+
+
+@ns.route("/api_keys")
+class MyApiKeys(Resource):
+    @requires("view_customer", own="view_own_customer")
+    @ns.response(200, "My API keys (masked)")
+    def get(self):
+        """A subscriber's own API keys."""
+        return api_keys.my_keys(g.identity)
+
+    @requires("view_customer", own="view_own_customer")
+    @ns.expect(api_key_model)
+    @ns.response(201, "Created: `api_key` is shown only now")
+    def post(self):
+        """Generate an API key acting as me: read-only (view) or read-write (also orders add-ons), with an expiry."""
+        check = Checker(json_body())
+        check.reject_unknown(("name", "access", "expiry_date"))
+        name = check.string("name", required=True, max_length=150)
+        access = check.string("access", required=True, choices=api_keys.ACCESS)
+        expiry = check.datetime("expiry_date", required=True, end_of_day=True)
+        check.done()
+        return api_keys.create(g.identity, name, access, expiry), 201
+
+
+@ns.route("/api_keys/<int:api_key_id>")
+class MyApiKey(Resource):
+    @requires("view_customer", own="view_own_customer")
+    @ns.response(200, "Revoked")
+    @ns.response(404, "Not one of my keys")
+    def delete(self, api_key_id):
+        """Revoke one of my API keys."""
+        return api_keys.revoke(g.identity, api_key_id)
 
 
 @ns.route("/logins/customer_id/<int:customer_id>")
