@@ -152,6 +152,22 @@ describe("self-care portal", { timeout: 300_000 }, () => {
     await screenshot(page, "portal-transactions-390");
   });
 
+  it("generates a read-only API key, shown once, that reads only the subscriber's account", async () => {
+    await page.goto(`${server.baseUrl}/self-care/account`);
+    const card = page.getByTestId("account-api-keys");
+    await card.getByTestId("api-key-name").fill("Usage monitor");
+    await card.getByTestId("api-key-generate").click();
+    const shown = card.getByTestId("api-key-shown").locator("code");
+    await shown.waitFor();
+    const key = (await shown.innerText()).trim();
+    assert.match(key, /^sk_live_/);
+    await screenshot(page, "portal-api-key-390");
+    const response = await fetch(`${server.baseUrl}/crm/auth/me`, { headers: { "X-API-KEY": key } });
+    assert.equal((await response.json()).customer_id, customerId);
+    const other = await fetch(`${server.baseUrl}/crm/customer/customer_id/1`, { headers: { "X-API-KEY": key } });
+    assert.equal(other.status, customerId === 1 ? 200 : 404);
+  });
+
   it("shows every portal screen at 1280 px", async () => {
     await page.setViewportSize(DESKTOP);
     for (const [name, path, testId] of SCREENS) {

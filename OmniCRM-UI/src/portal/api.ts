@@ -26,6 +26,17 @@ export interface UsageHistory {
   units: Record<string, string>;
 }
 
+export interface CustomerApiKey {
+  api_key_id: number;
+  name: string;
+  access: "read_only" | "read_write";
+  api_key: string;
+  status: string;
+  created?: string | null;
+  expiry_date?: string | null;
+  last_used?: string | null;
+}
+
 export interface Preferences {
   email_enabled: boolean;
   low_balance_percent: number;
@@ -122,6 +133,10 @@ export const portalApi = {
     api.put<ProvisionCreated>("/crm/provision/", { service_id: serviceId, product_id: productId }),
   changePassword: (current: string, next: string) =>
     api.post<Record<string, unknown>>("/crm/auth/change_password", { current_password: current, new_password: next, refresh_in_cookie: true }),
+  apiKeys: () => api.get<CustomerApiKey[]>("/crm/portal/api_keys"),
+  createApiKey: (body: { name: string; access: "read_only" | "read_write"; expiry_date: string }) =>
+    api.post<CustomerApiKey>("/crm/portal/api_keys", body),
+  revokeApiKey: (id: number) => api.delete<{ message: string }>(`/crm/portal/api_keys/${id}`),
   // Staff side (console): the customer's subscriber logins.
   logins: (customerId: number) => api.get<PortalLogin[]>(`/crm/portal/logins/customer_id/${customerId}`),
   invite: (contactId: number, email?: string) => api.post<PortalLogin>(`/crm/portal/invite/contact_id/${contactId}`, email ? { email } : {}),

@@ -10,6 +10,7 @@ import { TwoFactorSetup } from "../../components/TwoFactorSetup";
 import { notifyError, notifySuccess } from "../../lib/feedback";
 import { portalApi, type Preferences } from "../api";
 import { formatDate, PageTitle } from "../components";
+import { ApiKeysCard } from "./ApiKeysCard";
 import { usePortalCustomer } from "./DashboardPage";
 
 function Row({ label, children }: { label: string; children: ReactNode }) {
@@ -126,6 +127,7 @@ export function AccountPage() {
         </Group>
         <TwoFactorSetup opened={twoFactorOpen} onClose={twoFactor.close} />
       </Card>
+      <ApiKeysCard impersonating={impersonating} />
       <Card withBorder>
         <Text fw={700} mb="xs">{t("account.sites")}</Text>
         {sites.isError ? <Text size="sm" c="red">{errorMessage(sites.error)}</Text> : !sites.data?.length ? <Text size="sm" c="dimmed">{t("account.noSites")}</Text> : (
