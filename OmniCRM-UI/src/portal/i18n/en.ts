@@ -69,6 +69,14 @@ const en = {
     sessions: "Signed-in devices", language: "Language", readOnly: "Contact us to change these details.",
   },
   apiKeys: { title: "API access", help: "Keys let your own scripts read your account (read-only) or also order add-ons (read-write).", name: "Key name", access: "Access", readOnly: "Read-only", readWrite: "Read-write", expiry: "Expires on", generate: "Generate API key", shownOnce: "Copy this key now: it is shown only once.", revoke: "Revoke", revoked: "Key revoked", none: "No API keys", impersonating: "API keys cannot be managed during a support session." },
+  cards: {
+    tab: "Payment methods", title: "Saved cards", none: "No saved cards", add: "Add card", holder: "Name on card",
+    nickname: "Nickname (optional)", cardDetails: "Card details", save: "Save card", default: "Default", setDefault: "Set as default",
+    delete: "Delete", confirmDelete: "Delete this card?", expires: "Expires {{expiry}}", expired: "Expired",
+    notConfigured: "Card payments are not available yet.", secure: "Card details go straight to Stripe; we only keep the last 4 digits.",
+    payNow: "Pay now", payTitle: "Pay invoice #{{id}}", payWith: "Pay with", newCard: "A new card", pay: "Pay {{amount}}",
+    paid: "Invoice #{{id}} is paid. Thank you!", chargedTo: "Charged to {{card}}", needCard: "Add a card to pay for add-ons.",
+  },
   logins: {
     title: "Self-care portal logins", contact: "Contact", login: "Login", status: "Status", none: "No login",
     active: "Active", disabled: "Disabled", invited: "Invited", invite: "Invite to portal", invited_ok: "Invitation sent to {{email}}",
@@ -78,4 +86,4 @@ const en = {
 
 export default en;
 /** The console's portal-login strings (`logins`) are complete in English and Spanish; other languages fall back. */
-export type PortalStrings = Omit<typeof en, "logins"> & { logins?: typeof en.logins };
+export type PortalStrings = Omit<typeof en, "logins" | "cards"> & { logins?: typeof en.logins; cards?: Partial<typeof en.cards> };

@@ -71,6 +71,14 @@ const sp: PortalStrings = {
     sessions: "Dispositivos conectados", language: "Idioma", readOnly: "Contáctanos para cambiar estos datos.",
   },
   apiKeys: { title: "Acceso API", help: "Las claves permiten a tus scripts leer tu cuenta (solo lectura) o también pedir complementos (lectura y escritura).", name: "Nombre de la clave", access: "Acceso", readOnly: "Solo lectura", readWrite: "Lectura y escritura", expiry: "Caduca el", generate: "Generar clave API", shownOnce: "Copia esta clave ahora: solo se muestra una vez.", revoke: "Revocar", revoked: "Clave revocada", none: "Sin claves API", impersonating: "Las claves API no se pueden gestionar durante una sesión de soporte." },
+  cards: {
+    tab: "Métodos de pago", title: "Tarjetas guardadas", none: "No hay tarjetas guardadas", add: "Añadir tarjeta", holder: "Nombre en la tarjeta",
+    nickname: "Alias (opcional)", cardDetails: "Datos de la tarjeta", save: "Guardar tarjeta", default: "Predeterminada", setDefault: "Usar como predeterminada",
+    delete: "Eliminar", confirmDelete: "¿Eliminar esta tarjeta?", expires: "Caduca {{expiry}}", expired: "Caducada",
+    notConfigured: "Los pagos con tarjeta aún no están disponibles.", secure: "Los datos de la tarjeta van directamente a Stripe; solo guardamos los 4 últimos dígitos.",
+    payNow: "Pagar ahora", payTitle: "Pagar la factura n.º {{id}}", payWith: "Pagar con", newCard: "Una tarjeta nueva", pay: "Pagar {{amount}}",
+    paid: "La factura n.º {{id}} está pagada. ¡Gracias!", chargedTo: "Se cargará a {{card}}", needCard: "Añade una tarjeta para pagar complementos.",
+  },
   logins: {
     title: "Accesos al portal de autoservicio", contact: "Contacto", login: "Acceso", status: "Estado", none: "Sin acceso",
     active: "Activo", disabled: "Desactivado", invited: "Invitado", invite: "Invitar al portal", invited_ok: "Invitación enviada a {{email}}",

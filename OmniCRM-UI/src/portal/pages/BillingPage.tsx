@@ -9,7 +9,11 @@ import { notifyError } from "../../lib/feedback";
 import { downloadInvoicePdf, portalApi } from "../api";
 import { formatDate, PageTitle } from "../components";
 import { INVOICE_COLOURS, invoiceStatus } from "../logic";
+import { useAuth } from "../../auth/AuthContext";
+import type { Invoice } from "../api";
 import { usePortalCustomer } from "./DashboardPage";
+import { PayInvoiceModal } from "./PayInvoice";
+import { PaymentMethods, useStripeConfig } from "./PaymentMethods";
 
 /** Billing (spec 07 §6.6): invoices with Paid/Unpaid/Overdue and the PDF; transactions (charges +, credits −). */
 export function BillingPage() {
@@ -18,6 +22,11 @@ export function BillingPage() {
   const invoices = useQuery({ queryKey: ["portal", "invoices", customerId], queryFn: () => portalApi.invoices(customerId), enabled: customerId > 0 });
   const transactions = useQuery({ queryKey: ["portal", "transactions", customerId], queryFn: () => portalApi.transactions(customerId), enabled: customerId > 0 });
   const [downloading, setDownloading] = useState<number | null>(null);
+  const [paying, setPaying] = useState<Invoice | null>(null);
+  const stripeConfig = useStripeConfig();
+  const canPay = Boolean(stripeConfig.data?.configured);
+  const { user } = useAuth();
+  const holder = `${user?.first_name ?? ""} ${user?.last_name ?? ""}`.trim();
   const download = async (id: number) => {
     setDownloading(id);
     try {
@@ -35,6 +44,7 @@ export function BillingPage() {
         <Tabs.List grow>
           <Tabs.Tab value="invoices" data-testid="portal-tab-invoices">{t("billing.invoices")}</Tabs.Tab>
           <Tabs.Tab value="transactions" data-testid="portal-tab-transactions">{t("billing.transactions")}</Tabs.Tab>
+          <Tabs.Tab value="cards" data-testid="portal-tab-cards">{t("cards.tab")}</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="invoices" pt="md">
           {invoices.isError ? <ErrorState error={invoices.error} onRetry={() => invoices.refetch()} /> : invoices.isPending ? <LoadingState /> : (
@@ -55,13 +65,16 @@ export function BillingPage() {
                       </Stack>
                     </Group>
                     <Group mt="xs" justify="flex-end">
+                      {canPay && (status === "unpaid" || status === "overdue") && (
+                        <Button size="xs" onClick={() => setPaying(invoice)} data-testid="invoice-pay">{t("cards.payNow")}</Button>
+                      )}
                       <Button size="xs" variant="light" leftSection={<IconDownload size={14} />} loading={downloading === invoice.invoice_id}
                         onClick={() => download(invoice.invoice_id)} data-testid="invoice-download">{t("billing.download")}</Button>
                     </Group>
                   </Card>
                 );
               })}
-              {invoices.data.some((i) => !i.paid && !i.void) && <Text size="xs" c="dimmed">{t("billing.payHelp")}</Text>}
+              {!canPay && invoices.data.some((i) => !i.paid && !i.void) && <Text size="xs" c="dimmed">{t("billing.payHelp")}</Text>}
             </Stack>
           )}
         </Tabs.Panel>
@@ -89,7 +102,13 @@ export function BillingPage() {
             </Stack>
           )}
         </Tabs.Panel>
+        <Tabs.Panel value="cards" pt="md">
+          <PaymentMethods customerId={customerId} holder={holder} />
+        </Tabs.Panel>
       </Tabs>
+      {stripeConfig.data?.configured && (
+        <PayInvoiceModal invoice={paying} customerId={customerId} config={stripeConfig.data} holder={holder} onClose={() => setPaying(null)} />
+      )}
     </Stack>
   );
 }

@@ -10,6 +10,9 @@ import { formatMoney } from "../../config";
 import { isAddon } from "../../lib/assignPlan";
 import { portalApi } from "../api";
 import { BalanceBars, PageTitle } from "../components";
+import { useAuth } from "../../auth/AuthContext";
+import { cardLabel, chargeCard } from "../stripe";
+import { useCards, useStripeConfig } from "./PaymentMethods";
 import { useServiceChoice } from "./UsagePage";
 
 /** One-off and recurring cost of an add-on: the setup fee and first period now; the price monthly when it renews. */
@@ -31,6 +34,10 @@ export function TopUpPage() {
   const [jobId, setJobId] = useState<number | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
   const queryClient = useQueryClient();
+  const { user } = useAuth();
+  const stripeConfig = useStripeConfig();
+  const cards = useCards(user?.customer_id ?? 0, Boolean(stripeConfig.data?.configured));
+  const card = chargeCard(cards.data ?? []);
   const offer = useQuery({ queryKey: ["portal", "addons", chosen], queryFn: () => portalApi.addons(chosen as number), enabled: Boolean(chosen) });
   const job = useQuery({
     queryKey: ["provision", jobId], queryFn: () => provisioningApi.get(jobId as number), enabled: jobId !== null,
@@ -112,6 +119,9 @@ export function TopUpPage() {
               <Group justify="space-between"><Text size="sm" c="dimmed">{t("topup.oneOff")}</Text><Text size="sm" fw={700} data-testid="review-one-off">{formatMoney(costs.oneOff)}</Text></Group>
               <Group justify="space-between"><Text size="sm" c="dimmed">{t("topup.recurring")}</Text><Text size="sm" data-testid="review-recurring">{costs.recurring ? t("topup.perMonth", { amount: formatMoney(costs.recurring) }) : t("topup.noRecurring")}</Text></Group>
               {Number(product.contract_days) > 0 && <Text size="xs" c="dimmed" mt={4}>{t("topup.validity", { count: Number(product.contract_days) })}</Text>}
+              {stripeConfig.data?.configured && (
+                <Text size="sm" mt="xs" data-testid="review-card">{card ? t("cards.chargedTo", { card: cardLabel(card) }) : t("cards.needCard")}</Text>
+              )}
               {failure && <Alert color="red" mt="sm" role="alert">{failure}</Alert>}
               <Button fullWidth mt="md" onClick={() => { setFailure(null); order.mutate(); }} loading={order.isPending} data-testid="portal-addon-confirm">{t("topup.confirm")}</Button>
             </Card>
