@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ApiError, sessionStore } from "../api";
-import { addCard, chargeCard, payInvoice, stripeApi, type Card, type StripeLike } from "./stripe";
+import { addCard, chargeCard, expiringCards, payInvoice, stripeApi, type Card, type StripeLike } from "./stripe";
 
 const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status });
 const card = (fields: Partial<Card>): Card => ({
@@ -78,6 +78,11 @@ describe("cards", () => {
     expect(chargeCard([card({ card_id: 1 }), card({ card_id: 2, is_default: true })])?.card_id).toBe(2);
     expect(chargeCard([card({ is_default: true, expired: true })])).toBeNull();
     expect(chargeCard([])).toBeNull();
+  });
+
+  it("warns about cards expired or expiring within 30 days", () => {
+    const list = [card({ card_id: 1, days_until_expiry: 400 }), card({ card_id: 2, days_until_expiry: 12 }), card({ card_id: 3, expired: true, days_until_expiry: -3 })];
+    expect(expiringCards(list).map((c) => c.card_id)).toEqual([2, 3]);
   });
 
   it("asks the API to confirm deleting the last card", async () => {

@@ -118,3 +118,8 @@ export function chargeCard(cards: Card[]): Card | null {
 
 export const cardLabel = (card: Card) =>
   `${card.brand.charAt(0).toUpperCase()}${card.brand.slice(1)} •••• ${card.last4}${card.nickname ? ` (${card.nickname})` : ""}`;
+
+/** Cards to warn about on the dashboard (spec 07 §6.9 "expiring payment method"): expired or within 30 days. */
+export function expiringCards(cards: Card[], days = 30): Card[] {
+  return cards.filter((c) => c.expired || (c.days_until_expiry !== undefined && c.days_until_expiry <= days));
+}

@@ -74,6 +74,7 @@ const en = {
     nickname: "Nickname (optional)", cardDetails: "Card details", save: "Save card", default: "Default", setDefault: "Set as default",
     delete: "Delete", confirmDelete: "Delete this card?", expires: "Expires {{expiry}}", expired: "Expired",
     notConfigured: "Card payments are not available yet.", secure: "Card details go straight to Stripe; we only keep the last 4 digits.",
+    expiringAlert: "Your card {{card}} expires {{expiry}}: add a new card to keep paying automatically",
     payNow: "Pay now", payTitle: "Pay invoice #{{id}}", payWith: "Pay with", newCard: "A new card", pay: "Pay {{amount}}",
     paid: "Invoice #{{id}} is paid. Thank you!", chargedTo: "Charged to {{card}}", needCard: "Add a card to pay for add-ons.",
   },
@@ -86,4 +87,4 @@ const en = {
 
 export default en;
 /** The console's portal-login strings (`logins`) are complete in English and Spanish; other languages fall back. */
-export type PortalStrings = Omit<typeof en, "logins" | "cards"> & { logins?: typeof en.logins; cards?: Partial<typeof en.cards> };
+export type PortalStrings = Omit<typeof en, "logins"> & { logins?: typeof en.logins };

@@ -76,6 +76,7 @@ const sp: PortalStrings = {
     nickname: "Alias (opcional)", cardDetails: "Datos de la tarjeta", save: "Guardar tarjeta", default: "Predeterminada", setDefault: "Usar como predeterminada",
     delete: "Eliminar", confirmDelete: "¿Eliminar esta tarjeta?", expires: "Caduca {{expiry}}", expired: "Caducada",
     notConfigured: "Los pagos con tarjeta aún no están disponibles.", secure: "Los datos de la tarjeta van directamente a Stripe; solo guardamos los 4 últimos dígitos.",
+    expiringAlert: "Tu tarjeta {{card}} caduca el {{expiry}}: añade una nueva para seguir pagando automáticamente",
     payNow: "Pagar ahora", payTitle: "Pagar la factura n.º {{id}}", payWith: "Pagar con", newCard: "Una tarjeta nueva", pay: "Pagar {{amount}}",
     paid: "La factura n.º {{id}} está pagada. ¡Gracias!", chargedTo: "Se cargará a {{card}}", needCard: "Añade una tarjeta para pagar complementos.",
   },

@@ -1,4 +1,4 @@
-import { Button, Card, Group, SimpleGrid, Stack, Text, Title } from "@mantine/core";
+import { Alert, Button, Card, Group, SimpleGrid, Stack, Text, Title } from "@mantine/core";
 import { useQueries, useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
@@ -8,6 +8,8 @@ import { formatMoney } from "../../config";
 import { portalApi } from "../api";
 import { AlertList, BalanceBars, ServiceStatusBadge } from "../components";
 import { PORTAL_ROOT, unpaidSummary } from "../logic";
+import { cardLabel, expiringCards } from "../stripe";
+import { useCards, useStripeConfig } from "./PaymentMethods";
 
 export function usePortalCustomer() {
   const { user } = useAuth();
@@ -22,6 +24,8 @@ export function DashboardPage() {
   const services = useQuery({ queryKey: ["portal", "services"], queryFn: portalApi.services });
   const alerts = useQuery({ queryKey: ["portal", "alerts"], queryFn: portalApi.alerts });
   const invoices = useQuery({ queryKey: ["portal", "invoices", customerId], queryFn: () => portalApi.invoices(customerId), enabled: customerId > 0 });
+  const stripeConfig = useStripeConfig();
+  const cards = useCards(customerId, Boolean(stripeConfig.data?.configured));
   const usage = useQueries({
     queries: (services.data ?? []).slice(0, 4).map((service) => ({
       queryKey: ["usage", service.service_id], queryFn: () => portalApi.usage(service.service_id), retry: false,
@@ -35,6 +39,11 @@ export function DashboardPage() {
       <Title order={2} size="h3">{t("dashboard.title", { name: user?.first_name || user?.email })}</Title>
       <Card withBorder>
         <Text fw={700} mb="xs">{t("dashboard.alerts")}</Text>
+        {expiringCards(cards.data ?? []).map((card) => (
+          <Alert key={card.card_id} color={card.expired ? "red" : "yellow"} p="xs" mb="xs" data-testid="portal-alert-card">
+            <Text size="sm" component={Link} to={`${PORTAL_ROOT}/billing`} c="inherit" td="none">{t("cards.expiringAlert", { card: cardLabel(card), expiry: card.expiry })}</Text>
+          </Alert>
+        ))}
         {alerts.isPending ? <LoadingState /> : <AlertList alerts={alerts.data?.alerts ?? []} />}
       </Card>
       <SimpleGrid cols={{ base: 1, md: 2 }}>
