@@ -238,6 +238,10 @@ describe("self-care portal", { timeout: 300_000 }, () => {
     const logs = await call(server.baseUrl, "/crm/auth/impersonation_logs", { token: adminToken });
     assert.equal(logs.data[0].target_user_email, SUBSCRIBER.email);
     assert.ok(logs.data[0].impersonation_end, "the session ended");
+    // The subscriber sees the support session in its own activity log.
+    const mine = (await call(server.baseUrl, "/crm/auth/login", { method: "POST", body: SUBSCRIBER })).token;
+    const seen = await call(server.baseUrl, `/crm/activity/customer_id/${customerId}?per_page=100`, { token: mine });
+    assert.ok(seen.data.some((row) => row.action === "impersonation_start" && row.description.includes("admin@example.com")));
     assert.deepEqual(adminErrors, []);
     await admin.close();
   });

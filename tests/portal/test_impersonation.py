@@ -129,3 +129,13 @@ def test_impersonation_logs_admin_only_with_filters(client, app, admin_headers, 
     assert none["data"] == []
     bad = client.get("/crm/auth/impersonation_logs", headers=admin_headers, query_string={"start_date": "x"})
     assert bad.status_code == 400
+
+
+def test_impersonation_ends_when_the_staff_member_loses_the_permission(client, app, admin_headers, make_user):
+    customer = create_customer(client, admin_headers)
+    subscriber = customer_user(app, client, make_user, customer["customer_id"])
+    support = make_user(permissions=["view_customer", "can_impersonate"])
+    acting = bearer(_start(client, support, subscriber.user_id).get_json()["access_token"])
+    assert client.get("/crm/auth/me", headers=acting).status_code == 200
+    client.put(f"/crm/auth/users/{support.user_id}", headers=admin_headers, json={"active": False})
+    assert client.get("/crm/auth/me", headers=acting).status_code == 401

@@ -108,8 +108,11 @@ def _from_bearer(token, ip):
     identity.impersonator_id = data.get("impersonator_id")
     if identity.impersonator_id:  # the activity log names both people (spec 05 §7.6)
         staff = db.session.get(User, int(identity.impersonator_id))
-        who = staff.email if staff is not None else f"user {identity.impersonator_id}"
-        identity.label += f" (impersonated by {who})"
+        from omnicrm.auth.identity import permissions_of_user
+        if staff is None or staff.deleted or not staff.active or \
+                not {"admin", "can_impersonate"} & set(permissions_of_user(staff)):
+            raise Unauthorized("The impersonation has ended: its staff member can no longer impersonate")
+        identity.label += f" (impersonated by {staff.email})"
     return identity
 
 

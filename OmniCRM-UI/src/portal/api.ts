@@ -26,6 +26,13 @@ export interface UsageHistory {
   units: Record<string, string>;
 }
 
+export interface ActivityRow {
+  activity_id: number;
+  description: string;
+  actor: string;
+  created: string;
+}
+
 export interface CustomerApiKey {
   api_key_id: number;
   name: string;
@@ -133,6 +140,8 @@ export const portalApi = {
     api.put<ProvisionCreated>("/crm/provision/", { service_id: serviceId, product_id: productId }),
   changePassword: (current: string, next: string) =>
     api.post<Record<string, unknown>>("/crm/auth/change_password", { current_password: current, new_password: next, refresh_in_cookie: true }),
+  activity: async (customerId: number) =>
+    list(await api.get<Page<ActivityRow>>(`/crm/activity/customer_id/${customerId}`, { per_page: 10, sort: "created", order: "desc" })),
   apiKeys: () => api.get<CustomerApiKey[]>("/crm/portal/api_keys"),
   createApiKey: (body: { name: string; access: "read_only" | "read_write"; expiry_date: string }) =>
     api.post<CustomerApiKey>("/crm/portal/api_keys", body),

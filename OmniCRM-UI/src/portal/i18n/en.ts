@@ -66,7 +66,7 @@ const en = {
     categoryBilling: "Billing (invoices, payments)", categoryUsage: "Usage (low balance)", categoryService: "Service (expiry)",
     sites: "Sites", contacts: "Contacts", noSites: "No sites", noContacts: "No contacts",
     security: "Security", twoFactor: "Two-factor authentication", twoFactorOn: "On", twoFactorOff: "Off", enable2fa: "Set up",
-    sessions: "Signed-in devices", language: "Language", readOnly: "Contact us to change these details.",
+    activity: "Recent activity", noActivity: "No activity yet", sessions: "Signed-in devices", language: "Language", readOnly: "Contact us to change these details.",
   },
   apiKeys: { title: "API access", help: "Keys let your own scripts read your account (read-only) or also order add-ons (read-write).", name: "Key name", access: "Access", readOnly: "Read-only", readWrite: "Read-write", expiry: "Expires on", generate: "Generate API key", shownOnce: "Copy this key now: it is shown only once.", revoke: "Revoke", revoked: "Key revoked", none: "No API keys", impersonating: "API keys cannot be managed during a support session." },
   cards: {

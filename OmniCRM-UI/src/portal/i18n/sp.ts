@@ -68,7 +68,7 @@ const sp: PortalStrings = {
     categoryBilling: "Facturación (facturas, pagos)", categoryUsage: "Consumo (saldo bajo)", categoryService: "Servicio (caducidad)",
     sites: "Sedes", contacts: "Contactos", noSites: "Sin sedes", noContacts: "Sin contactos",
     security: "Seguridad", twoFactor: "Autenticación de dos factores", twoFactorOn: "Activada", twoFactorOff: "Desactivada", enable2fa: "Configurar",
-    sessions: "Dispositivos conectados", language: "Idioma", readOnly: "Contáctanos para cambiar estos datos.",
+    activity: "Actividad reciente", noActivity: "Todavía no hay actividad", sessions: "Dispositivos conectados", language: "Idioma", readOnly: "Contáctanos para cambiar estos datos.",
   },
   apiKeys: { title: "Acceso API", help: "Las claves permiten a tus scripts leer tu cuenta (solo lectura) o también pedir complementos (lectura y escritura).", name: "Nombre de la clave", access: "Acceso", readOnly: "Solo lectura", readWrite: "Lectura y escritura", expiry: "Caduca el", generate: "Generar clave API", shownOnce: "Copia esta clave ahora: solo se muestra una vez.", revoke: "Revocar", revoked: "Clave revocada", none: "Sin claves API", impersonating: "Las claves API no se pueden gestionar durante una sesión de soporte." },
   cards: {

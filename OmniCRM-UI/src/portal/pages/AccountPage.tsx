@@ -33,6 +33,7 @@ export function AccountPage() {
   const customer = useQuery({ queryKey: ["portal", "customer", customerId], queryFn: () => portalApi.customer(customerId), enabled: customerId > 0 });
   const contacts = useQuery({ queryKey: ["portal", "contacts", customerId], queryFn: () => portalApi.contacts(customerId), enabled: customerId > 0 });
   const sites = useQuery({ queryKey: ["portal", "sites", customerId], queryFn: () => portalApi.sites(customerId), enabled: customerId > 0 });
+  const activity = useQuery({ queryKey: ["portal", "activity", customerId], queryFn: () => portalApi.activity(customerId), enabled: customerId > 0, retry: false });
   const preferences = useQuery({ queryKey: ["portal", "preferences"], queryFn: portalApi.preferences });
   const [phone, setPhone] = useState(user?.phone_number ?? "");
   const [email, setEmail] = useState(user?.email ?? "");
@@ -128,6 +129,19 @@ export function AccountPage() {
         <TwoFactorSetup opened={twoFactorOpen} onClose={twoFactor.close} />
       </Card>
       <ApiKeysCard impersonating={impersonating} />
+      <Card withBorder data-testid="account-activity">
+        <Text fw={700} mb="xs">{t("account.activity")}</Text>
+        {!activity.data?.length ? <Text size="sm" c="dimmed">{t("account.noActivity")}</Text> : (
+          <Stack gap={6}>
+            {activity.data.map((row) => (
+              <div key={row.activity_id}>
+                <Text size="sm">{row.description}</Text>
+                <Text size="xs" c="dimmed">{formatDate(row.created)} · {row.actor.replace(/^user:/, "")}</Text>
+              </div>
+            ))}
+          </Stack>
+        )}
+      </Card>
       <Card withBorder>
         <Text fw={700} mb="xs">{t("account.sites")}</Text>
         {sites.isError ? <Text size="sm" c="red">{errorMessage(sites.error)}</Text> : !sites.data?.length ? <Text size="sm" c="dimmed">{t("account.noSites")}</Text> : (
