@@ -136,8 +136,8 @@ export const portalApi = {
     api.get<UsageHistory>(`/crm/portal/usage_history/service_id/${serviceId}`, { days }),
   addons: async (serviceId: number) =>
     list(await api.get<Page<Product>>("/crm/product/", { per_page: 100, service_id: serviceId })),
-  order: (serviceId: number, productId: number) =>
-    api.put<ProvisionCreated>("/crm/provision/", { service_id: serviceId, product_id: productId }),
+  order: (serviceId: number, productId: number, autoRenew?: boolean) =>
+    api.put<ProvisionCreated>("/crm/provision/", { service_id: serviceId, product_id: productId, ...(autoRenew === undefined ? {} : { auto_renew: autoRenew }) }),
   changePassword: (current: string, next: string) =>
     api.post<Record<string, unknown>>("/crm/auth/change_password", { current_password: current, new_password: next, refresh_in_cookie: true }),
   activity: async (customerId: number) =>

@@ -1,4 +1,4 @@
-import { Alert, Badge, Button, Card, Group, Progress, Radio, SimpleGrid, Stack, Text } from "@mantine/core";
+import { Alert, Badge, Button, Card, Group, Progress, Radio, SimpleGrid, Stack, Switch, Text } from "@mantine/core";
 import { IconCheck } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
@@ -16,13 +16,19 @@ import { useCards, useStripeConfig } from "./PaymentMethods";
 import { useServiceChoice } from "./UsagePage";
 
 /** One-off and recurring cost of an add-on: the setup fee and first period now; the price monthly when it renews. */
-export function addonCosts(product: Pick<Product, "retail_cost" | "retail_setup_cost" | "auto_renew">): { oneOff: string; recurring: string | null } {
+export function addonCosts(product: Pick<Product, "retail_cost" | "retail_setup_cost" | "auto_renew">, autoRenew = false): { oneOff: string; recurring: string | null } {
   const cents = (value: unknown) => Math.round(Number(value ?? 0) * 100);
   const total = cents(product.retail_cost) + cents(product.retail_setup_cost);
   return {
     oneOff: `${Math.floor(total / 100)}.${String(total % 100).padStart(2, "0")}`,
-    recurring: product.auto_renew === "true" ? String(product.retail_cost ?? "0") : null,
+    recurring: product.auto_renew === "true" || autoRenew ? String(product.retail_cost ?? "0") : null,
   };
+}
+
+/** A product's features as one line, whether the API gives a list or the seed's quoted text. */
+export function featuresText(features: string[] | string): string {
+  const items = Array.isArray(features) ? features : String(features).replace(/[[\]']/g, "").split(",");
+  return items.map((item) => item.trim()).filter(Boolean).join(" · ");
 }
 
 /** Top-up and add-ons (spec 07 §6.7-6.8): the catalogue for this service, a review, then live provisioning that ends
@@ -33,6 +39,7 @@ export function TopUpPage() {
   const [productId, setProductId] = useState<string | null>(null);
   const [jobId, setJobId] = useState<number | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
+  const [autoRenew, setAutoRenew] = useState(false);
   const queryClient = useQueryClient();
   const { user } = useAuth();
   const stripeConfig = useStripeConfig();
@@ -51,16 +58,18 @@ export function TopUpPage() {
     }
   }, [status, jobId, queryClient]);
   const order = useMutation({
-    mutationFn: () => portalApi.order(chosen as number, Number(productId)),
+    mutationFn: () => portalApi.order(chosen as number, Number(productId), offersChoice ? autoRenew : undefined),
     onSuccess: (created) => setJobId(created.provision_id),
     onError: (error) => setFailure(errorMessage(error)),
   });
   useEffect(() => { setProductId(null); setJobId(null); setFailure(null); }, [chosen]);
+  useEffect(() => { setAutoRenew(false); }, [productId]);
   if (services.isError) return <ErrorState error={services.error} onRetry={() => services.refetch()} />;
   if (services.isPending) return <LoadingState />;
   const addons = (offer.data ?? []).filter((p) => isAddon(p) && p.customer_can_purchase !== false);
   const product = addons.find((p) => String(p.product_id) === productId);
-  const costs = product ? addonCosts(product) : null;
+  const offersChoice = Boolean(product && product.auto_renew === "prompt" && product.allow_auto_renew);
+  const costs = product ? addonCosts(product, offersChoice && autoRenew) : null;
 
   if (jobId !== null) {
     const tasks = job.data?.provisioning_result_json?.length ?? 0;
@@ -107,7 +116,7 @@ export function TopUpPage() {
                     <Radio value={String(addon.product_id)} label={<Text fw={700}>{addon.product_name}</Text>} />
                     <Text fw={700}>{formatMoney(addon.retail_cost)}</Text>
                   </Group>
-                  {addon.features_list && <Text size="xs" c="dimmed" mt={4}>{String(addon.features_list).replace(/[[\]']/g, "")}</Text>}
+                  {addon.features_list && <Text size="xs" c="dimmed" mt={4}>{featuresText(addon.features_list)}</Text>}
                 </Card>
               ))}
             </SimpleGrid>
@@ -118,6 +127,9 @@ export function TopUpPage() {
               <Group justify="space-between"><Text size="sm">{product.product_name}</Text><Text size="sm">{formatMoney(product.retail_cost)}</Text></Group>
               <Group justify="space-between"><Text size="sm" c="dimmed">{t("topup.oneOff")}</Text><Text size="sm" fw={700} data-testid="review-one-off">{formatMoney(costs.oneOff)}</Text></Group>
               <Group justify="space-between"><Text size="sm" c="dimmed">{t("topup.recurring")}</Text><Text size="sm" data-testid="review-recurring">{costs.recurring ? t("topup.perMonth", { amount: formatMoney(costs.recurring) }) : t("topup.noRecurring")}</Text></Group>
+              {offersChoice && (
+                <Switch mt="xs" label={t("services.autoRenew")} checked={autoRenew} onChange={(e) => setAutoRenew(e.currentTarget.checked)} data-testid="review-auto-renew" />
+              )}
               {Number(product.contract_days) > 0 && <Text size="xs" c="dimmed" mt={4}>{t("topup.validity", { count: Number(product.contract_days) })}</Text>}
               {stripeConfig.data?.configured && (
                 <Text size="sm" mt="xs" data-testid="review-card">{card ? t("cards.chargedTo", { card: cardLabel(card) }) : t("cards.needCard")}</Text>
