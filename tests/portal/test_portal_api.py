@@ -167,3 +167,12 @@ def test_invite_a_contact_list_and_disable(client, app, admin_headers, make_user
                        json={}).status_code == 403
     assert client.get(f"/crm/portal/logins/customer_id/{a['customer_id']}",
                       headers=two["B"]["user"]).status_code == 403
+
+
+def test_subscriber_cancels_its_own_service_only(client, two):
+    a, b = two["A"], two["B"]
+    other = client.post(f"/crm/service/{b['service_id']}/cancel", headers=a["user"], json={"reason": "Moving abroad"})
+    assert other.status_code == 404
+    mine = client.post(f"/crm/service/{a['service_id']}/cancel", headers=a["user"], json={"reason": "Moving abroad"})
+    assert mine.status_code == 200, mine.get_json()
+    assert mine.get_json()["service_status"] == "Pending Cancellation"

@@ -126,6 +126,7 @@ export const portalApi = {
   contacts: async (id: number) => list(await api.get<Page<ContactRecord> | ContactRecord[]>(`/crm/contact/customer_id/${id}`)),
   sites: async (id: number) => list(await api.get<Page<SiteRecord> | SiteRecord[]>(`/crm/site/customer_id/${id}`)),
   services: async () => list(await api.get<Page<Service>>("/crm/service/", { per_page: 100 })),
+  cancelService: (id: number, reason: string) => api.post<Service>(`/crm/service/${id}/cancel`, { reason }),
   service: (id: number) => api.get<Service>(`/crm/service/${id}`),
   usage: (id: number) => api.get<Usage>(`/crm/service/${id}/usage`),
   invoices: async (customerId: number) =>

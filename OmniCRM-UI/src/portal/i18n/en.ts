@@ -31,6 +31,7 @@ const en = {
   services: {
     title: "My services", product: "Product", status: "Status", created: "Activated", expiry: "Expires",
     monthlyCost: "Monthly cost", autoRenew: "Auto-renewal", enabled: "Enabled", disabled: "Disabled",
+    cancel: "Cancel service", cancelTitle: "Cancel {{name}}?", cancelReason: "Why are you cancelling?", cancelHelp: "Renewals stop now; the service ends after the grace period unless you contact us.", cancelConfirm: "Cancel service", cancelled: "Cancellation requested",
     viewUsage: "View usage", topup: "Top-up / Add-ons", noExpiry: "No expiry",
     indicator: { active: "Active", expiringSoon: "Expiring soon", suspended: "Suspended", expired: "Expired", cancelled: "Cancelled", inactive: "Inactive" },
   },

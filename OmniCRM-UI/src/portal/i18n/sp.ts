@@ -33,6 +33,7 @@ const sp: PortalStrings = {
   services: {
     title: "Mis servicios", product: "Producto", status: "Estado", created: "Activado", expiry: "Caduca",
     monthlyCost: "Coste mensual", autoRenew: "Renovación automática", enabled: "Activada", disabled: "Desactivada",
+    cancel: "Cancelar servicio", cancelTitle: "¿Cancelar {{name}}?", cancelReason: "¿Por qué lo cancelas?", cancelHelp: "Las renovaciones se detienen ya; el servicio termina tras el periodo de gracia salvo que nos contactes.", cancelConfirm: "Cancelar servicio", cancelled: "Cancelación solicitada",
     viewUsage: "Ver consumo", topup: "Recarga / Complementos", noExpiry: "Sin caducidad",
     indicator: { active: "Activo", expiringSoon: "Caduca pronto", suspended: "Suspendido", expired: "Caducado", cancelled: "Cancelado", inactive: "Inactivo" },
   },
