@@ -186,6 +186,12 @@ describe("self-care portal", { timeout: 300_000 }, () => {
     await page.evaluate(async () => { await navigator.serviceWorker?.ready; });
     await page.reload(); // now through the service worker: the shell and the answers are kept
     await page.getByTestId("portal-balance-DATA").first().waitFor();
+    assert.equal(await page.evaluate(() => Boolean(navigator.serviceWorker.controller)), true, "the portal's service worker controls the page");
+    // Installable: a manifest with the portal's start URL and 192/512 px icons.
+    const manifestUrl = await page.locator('link[rel="manifest"]').getAttribute("href");
+    const manifest = await (await fetch(`${server.baseUrl}${manifestUrl}`)).json();
+    assert.equal(manifest.start_url, "/self-care");
+    assert.deepEqual(manifest.icons.map((icon) => icon.sizes), ["192x192", "512x512"]);
     const mark = errors.length;
     await browser.context.setOffline(true);
     try {
