@@ -57,6 +57,11 @@ describe("self-care portal", { timeout: 300_000 }, () => {
     customerId = customers.data[0].customer_id;
     const contacts = await call(server.baseUrl, `/crm/contact/customer_id/${customerId}`, { token: adminToken });
     const contact = (contacts.data ?? contacts)[0];
+    await call(server.baseUrl, "/crm/contact/", {
+      method: "PUT", token: adminToken,
+      body: { customer_id: customerId, contact_firstname: "Jane", contact_lastname: "Smith", contact_email: "jane.portal@example.com",
+        contact_phone: "+44 7700 900111", contact_types: "Billing" },
+    });
     await call(server.baseUrl, "/crm/auth/users", {
       method: "POST", token: adminToken,
       body: { username: "john.portal", email: SUBSCRIBER.email, password: SUBSCRIBER.password, first_name: "John",
@@ -108,6 +113,15 @@ describe("self-care portal", { timeout: 300_000 }, () => {
     }
     await page.goto(`${server.baseUrl}/self-care/services`);
     await page.getByText("Mobile - +44 7700 900999").waitFor();
+    await page.getByText("Monthly cost").first().waitFor();
+    // The portal follows the language setting (Spanish complete, spec 01 §7).
+    await page.getByTestId("portal-language").click();
+    await page.getByRole("menuitem", { name: "Español" }).click();
+    await page.getByText("Coste mensual").first().waitFor();
+    await page.getByTestId("portal-tab-dashboard").getByText("Inicio").waitFor();
+    await screenshot(page, "portal-services-es-390");
+    await page.getByTestId("portal-language").click();
+    await page.getByRole("menuitem", { name: "English" }).click();
     await page.getByText("Monthly cost").first().waitFor();
   });
 
@@ -226,6 +240,10 @@ describe("self-care portal", { timeout: 300_000 }, () => {
     await admin.goto(`${server.baseUrl}/customers/${customerId}#4`);
     const logins = admin.getByTestId("portal-logins");
     await logins.getByText(SUBSCRIBER.email).waitFor();
+    // Invite the other contact: a login with a set-password e-mail, shown as Invited.
+    const jane = logins.locator("tr", { hasText: "jane.portal@example.com" });
+    await jane.getByTestId("portal-invite").click();
+    await jane.getByText("Invited").waitFor();
     await screenshot(admin, "portal-console-logins-1280");
     await logins.getByTestId("login-as-customer").first().click();
     await admin.getByTestId("impersonation-reason").fill("Customer asked why the data add-on shows twice");
