@@ -46,6 +46,8 @@ def test_support_impersonates_a_subscriber_and_every_action_names_both(client, a
     changed = client.post("/crm/auth/change_password", headers=acting,
                           json={"current_password": subscriber.password, "new_password": "Takeover-12!"})
     assert changed.status_code == 400
+    moved = client.put("/crm/portal/account", headers=acting, json={"email": "takeover@example.com"})
+    assert moved.status_code == 403 and "impersonating" in moved.get_json()["message"]
     stopped = client.post("/crm/auth/stop_impersonation", headers=acting)
     assert stopped.status_code == 200, stopped.get_json()
     out = stopped.get_json()

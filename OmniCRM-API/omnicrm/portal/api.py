@@ -11,7 +11,7 @@ from omnicrm.auth.identity import customer_scope, ensure_customer_visible
 from omnicrm.auth.rbac import authenticated, requires
 from omnicrm.common.validation import Checker, json_body
 from omnicrm.customers.models import Customer
-from omnicrm.errors import Conflict, NotFound, ValidationError
+from omnicrm.errors import Conflict, Forbidden, NotFound, ValidationError
 from omnicrm.portal import api_keys, invitations, notifications
 from omnicrm.portal.usage_history import usage_history
 
@@ -114,6 +114,9 @@ class Account(Resource):
         if "phone_number" in values:
             user.phone_number = values["phone_number"] or None
         new_email = (values.get("email") or "").lower() or None
+        if new_email and new_email != user.email and g.identity.impersonator_id:
+            # Like the password: the address receives reset links, so a support session cannot move it.
+            raise Forbidden("The e-mail address cannot be changed while impersonating")
         if new_email and new_email != user.email:
             other = users.find_user_by_login(new_email)
             if other is not None and other.id != user.id:

@@ -90,7 +90,7 @@ export function AccountPage() {
       <Card withBorder component="form" onSubmit={(e) => { e.preventDefault(); saveDetails.mutate(); }}>
         <Stack gap="sm">
           <TextInput label={t("account.phone")} value={phone} onChange={(e) => setPhone(e.currentTarget.value)} type="tel" inputMode="tel" data-testid="account-phone" />
-          <TextInput label={t("account.email")} value={email} onChange={(e) => setEmail(e.currentTarget.value)} type="email" description={t("account.emailHelp")} data-testid="account-email" />
+          <TextInput label={t("account.email")} value={email} onChange={(e) => setEmail(e.currentTarget.value)} type="email" description={t("account.emailHelp")} data-testid="account-email" disabled={impersonating} />
           {(pending ?? (user as { pending_email?: string | null } | null)?.pending_email) && (
             <Alert color="blue" p="xs">{t("account.emailPending", { email: pending ?? (user as { pending_email?: string }).pending_email })}</Alert>
           )}
