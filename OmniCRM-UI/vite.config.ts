@@ -1,6 +1,7 @@
 /// <reference types="vitest/config" />
 import { defineConfig } from "vite";
 import react from "@vitejs/plugin-react";
+import { portalManifest } from "./src/portal/manifest";
 
 // The spec names the frontend settings REACT_APP_* (spec 01 §6); VITE_* works too. Both are read at build time.
 const apiTarget = process.env.OMNICRM_API_URL ?? "http://localhost:5000";
@@ -21,7 +22,7 @@ function vendorChunk(id: string): string | undefined {
 }
 
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), portalManifest()],
   envPrefix: ["VITE_", "REACT_APP_"],
   server: {
     port: 5173,

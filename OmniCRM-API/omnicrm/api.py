@@ -132,6 +132,7 @@ def register_namespaces():
     from omnicrm.auth.api_keys_api import ns as api_keys_ns
     from omnicrm.auth import password_api  # noqa: F401 - adds the password routes to auth_ns
     from omnicrm.auth import sessions_api  # noqa: F401 - adds the session routes to auth_ns
+    from omnicrm.auth import impersonation_api  # noqa: F401 - adds the impersonation routes to auth_ns
     from omnicrm.auth.twofa_api import ns as twofa_ns
     from omnicrm.health import ns as health_ns
 

@@ -141,6 +141,17 @@ def stripe_card_reminders_command(today):
     click.echo(f"Sent {sent} card expiry reminder(s).")
 
 
+@main.command("portal-notifications")
+@with_appcontext
+def portal_notifications_command():
+    """E-mail subscribers' alerts (low balance, service expiry in 7/3/1 days, unpaid invoices), each event once per
+    user; run it from cron, e.g. every hour: `omnicrm portal-notifications`."""
+    from omnicrm.portal.notifications import send_due
+    result = send_due()
+    click.echo(f"Sent {result['sent']} alert e-mail(s); {result['already_sent']} already sent; "
+               f"{result['failed']} failed (retried next run).")
+
+
 @main.command("purge-invoice-pdf-cache")
 @click.option("--older-than-days", type=click.IntRange(min=0), default=30, show_default=True,
               help="Delete cached PDFs not downloaded for this many days (0: all)")

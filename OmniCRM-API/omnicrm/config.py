@@ -30,6 +30,8 @@ MAILJET_TEMPLATE_KEYS = (
     "api_crmCommunicationsBalanceExpired",
     "api_crmCommunicationsBalanceLow",
 )
+# Templates beyond the spec's ten: a configuration without them still starts (the e-mail goes as plain text).
+OPTIONAL_MAILJET_TEMPLATE_KEYS = ("api_crmCommunicationsServiceExpiring",)
 
 # Environment variable -> dotted config key. Values are parsed as YAML scalars/collections.
 ENV_OVERRIDES = {
@@ -211,7 +213,8 @@ def validate(config):
     config.setdefault("hss", {"hss_peers": [], "apn_list": ""})
     _validate_monitoring(config)
     security_defaults = {"access_token_minutes": 15, "refresh_token_days": 30, "lockout_attempts": 5,
-                         "lockout_minutes": 30, "login_rate_limit_per_minute": 20, "bcrypt_rounds": 12}
+                         "lockout_minutes": 30, "login_rate_limit_per_minute": 20, "bcrypt_rounds": 12,
+                         "impersonation_minutes": 60}
     for key, value in security_defaults.items():
         config["security"].setdefault(key, value)
         _require_int(config, f"security.{key}", minimum=4 if key == "bcrypt_rounds" else 1)
@@ -279,8 +282,10 @@ def validate(config):
             raise ConfigError(f"invoice.{key}", "must be text")
 
     mailjet = config["mailjet"]
-    for key in MAILJET_TEMPLATE_KEYS:
+    for key in MAILJET_TEMPLATE_KEYS + OPTIONAL_MAILJET_TEMPLATE_KEYS:
         block = mailjet.get(key) or mailjet.get(key.replace("api_", "api.", 1))
+        if block is None and key in OPTIONAL_MAILJET_TEMPLATE_KEYS:
+            continue
         if not isinstance(block, dict):
             raise ConfigError(f"mailjet.{key}", "is missing (from_email, from_name, template_id, subject)")
         for field in ("from_email", "from_name", "template_id", "subject"):

@@ -2,7 +2,7 @@
 import importlib
 
 DOMAINS = ("customers", "activity", "products", "inventory", "services", "ocs", "provisioning", "billing", "payments",
-           "communications", "utilities", "topup", "cbc")
+           "communications", "utilities", "topup", "cbc", "portal")
 
 
 def all_namespaces():

@@ -8,6 +8,7 @@ from omnicrm.customers.models import *  # noqa: F401,F403
 from omnicrm.inventory.models import *  # noqa: F401,F403
 from omnicrm.payments.models import *  # noqa: F401,F403
 from omnicrm.products.models import *  # noqa: F401,F403
+from omnicrm.portal.models import *  # noqa: F401,F403
 from omnicrm.provisioning.models import *  # noqa: F401,F403
 from omnicrm.services.models import *  # noqa: F401,F403
 from omnicrm.topup.models import *  # noqa: F401,F403

@@ -6,6 +6,8 @@ import { Shell } from "./components/Shell";
 import { LoadingState } from "./components/States";
 // Eager: the error element must render even when a page chunk fails to download (e.g. after a release).
 import { ForbiddenPage, NotFoundPage, RouteErrorPage } from "./pages/NotFoundPage";
+import { isCustomerUser } from "./portal/logic";
+import { portalRoute } from "./portal/routes";
 
 /** A page in its own chunk, downloaded the first time one of its routes renders. */
 function lazyPage<K extends string, M extends Record<K, ComponentType>>(load: () => Promise<M>, name: K) {
@@ -54,7 +56,9 @@ function Guard({ requires, children }: { requires: Requirement; children: ReactN
 
 function ForcedOrShell() {
   const { session } = useAuth();
-  return session?.force_password_change ? <ChangePasswordPage /> : <Shell />;
+  if (session?.force_password_change) return <ChangePasswordPage />;
+  // Subscribers use the self-care portal, never the console (spec 07 §5.2).
+  return isCustomerUser(session?.user) ? <Navigate to="/self-care" replace /> : <Shell />;
 }
 
 export const routes: RouteObject[] = [
@@ -71,6 +75,7 @@ export const routes: RouteObject[] = [
       {
         element: <RequireSession />,
         children: [
+          portalRoute,
           {
             element: <ForcedOrShell />,
             errorElement: <RouteErrorPage />,

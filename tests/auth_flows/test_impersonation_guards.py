@@ -18,8 +18,9 @@ def _impersonation_headers(app, user_id, impersonator_id):
 
 def test_password_and_2fa_cannot_be_changed_while_impersonating(client, app, make_user):
     customer = make_user(permissions=["view_own_customer"])
-    headers = _impersonation_headers(app, customer.user_id, impersonator_id=1)
-    assert client.get("/crm/auth/me", headers=headers).get_json()["label"].endswith("(impersonated by user 1)")
+    staff = make_user(permissions=["can_impersonate"])
+    headers = _impersonation_headers(app, customer.user_id, impersonator_id=staff.user_id)
+    assert client.get("/crm/auth/me", headers=headers).get_json()["label"].endswith(f"(impersonated by {staff.email})")
     changed = client.post("/crm/auth/change_password", headers=headers,
                           json={"current_password": customer.password, "new_password": "Takeover-1!"})
     assert changed.status_code == 400 and "impersonating" in changed.get_json()["message"]

@@ -78,6 +78,13 @@ def seed_provisioned_service():
     client.add_balance(E2E_SERVICE_UUID, "*voice", 50 * 60 * 10 ** 9, balance_id="VOICE_500MINS", expiry="+720h")
     client.add_balance(E2E_SERVICE_UUID, "*sms", 10, balance_id="SMS_100", expiry="+720h")
     client.add_balance(E2E_SERVICE_UUID, "*monetary", 3, balance_id="CREDIT", expiry="+720h")
+    # Usage records of the last days for the portal's usage-over-time chart (*none: rated elsewhere, no debit).
+    from datetime import datetime, timedelta, timezone
+    now = datetime.now(timezone.utc)
+    for n, (tor, usage) in enumerate([("*data", 1024 ** 3), ("*data", 512 * 1024 ** 2), ("*voice", "300s")]):
+        when = (now - timedelta(days=n)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        client.process_external_cdr({"Account": E2E_SERVICE_UUID, "ToR": tor, "OriginID": f"e2e-cdr-{n}",
+                                     "Usage": str(usage), "RequestType": "*none", "AnswerTime": when})
     actions_id = f"ACT_RENEW_{E2E_SERVICE_UUID}"
     client.set_actions(actions_id, [make_action("*topup_reset", balance_type="*data", units=20 * 1024 ** 3,
                                                 balance_id="DATA_20GB", expiry="+720h")], overwrite=True)

@@ -57,7 +57,8 @@ def entry_to_dict(entry):
     return {"activity_id": entry.activity_id, "customer_id": entry.customer_id, "entity_type": entry.entity_type,
             "entity_id": entry.entity_id, "action": entry.action, "description": entry.description,
             "changes": json.loads(entry.changes) if entry.changes else None, "user_id": entry.user_id,
-            "actor": entry.actor, "ip_address": entry.ip_address, "created": iso(entry.created)}
+            "actor": entry.actor, "impersonator_id": entry.impersonator_id, "ip_address": entry.ip_address,
+            "created": iso(entry.created)}
 
 
 @ns.route("/customer_id/<int:customer_id>")

@@ -39,7 +39,9 @@ def _actor():
 def record(entity_type, entity_id, action, description, customer_id=None, changes=None, actor=None):
     """Add an entry to the current transaction (it commits or rolls back with the change it describes)."""
     user_id, label, ip = _actor()
+    identity = getattr(g, "identity", None) if has_request_context() else None
     entry = ActivityLog(entity_type=entity_type, entity_id=None if entity_id is None else str(entity_id),
+                        impersonator_id=getattr(identity, "impersonator_id", None),  # both people (spec 05 §7.6)
                         action=action, description=description[:1000], customer_id=customer_id,
                         changes=json.dumps(changes) if changes else None, user_id=user_id,
                         actor=actor or label, ip_address=ip)

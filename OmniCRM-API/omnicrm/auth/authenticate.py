@@ -77,6 +77,9 @@ def _from_api_key(key, ip):
     stored.last_used = utcnow()
     db.session.commit()
     permissions = frozenset(canonical(p) for p in json.loads(stored.permissions or "[]"))
+    if stored.owner_user_id is not None:  # a subscriber's key: that user, its customer, never more than it holds
+        from omnicrm.portal.api_keys import identity_for_owned_key
+        return identity_for_owned_key(stored, permissions)
     return Identity(kind="api_key", label=f"api_key:{stored.name}", permissions=permissions,
                     user=first_admin_user())
 
@@ -103,8 +106,13 @@ def _from_bearer(token, ip):
     sessions.touch(session, ip)
     identity.session_id = session.id
     identity.impersonator_id = data.get("impersonator_id")
-    if identity.impersonator_id:
-        identity.label += f" (impersonated by user {identity.impersonator_id})"
+    if identity.impersonator_id:  # the activity log names both people (spec 05 §7.6)
+        staff = db.session.get(User, int(identity.impersonator_id))
+        from omnicrm.auth.identity import permissions_of_user
+        if staff is None or staff.deleted or not staff.active or \
+                not {"admin", "can_impersonate"} & set(permissions_of_user(staff)):
+            raise Unauthorized("The impersonation has ended: its staff member can no longer impersonate")
+        identity.label += f" (impersonated by {staff.email})"
     return identity
 
 

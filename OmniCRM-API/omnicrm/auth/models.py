@@ -89,7 +89,10 @@ class ApiKey(Base):
     created = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("User.id", ondelete="SET NULL"))
     last_used = mapped_column(UTCDateTime)
-    creator = relationship(User, lazy="joined")
+    # A subscriber's own key (self-care portal, spec 07 §6.13): it acts as that user, confined to its customer, with
+    # at most the owner's permissions; None for the operators' integration keys.
+    owner_user_id: Mapped[int | None] = mapped_column(ForeignKey("User.id", ondelete="CASCADE"), index=True)
+    creator = relationship(User, lazy="joined", foreign_keys=[created_by])
 
 
 class UserSession(Base):

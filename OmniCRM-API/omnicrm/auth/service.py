@@ -95,8 +95,8 @@ def complete_login(user, ip, remember=False, device=None):
     return _session_body(user, session)
 
 
-def _session_body(user, session):
-    access, refresh = issue_tokens(user, session)
+def _session_body(user, session, extra_claims=None):
+    access, refresh = issue_tokens(user, session, extra_claims=extra_claims)
     return {"token": access, "access_token": access, "refresh_token": refresh, **session_info(user),
             "session": {"id": session.id, "expires": iso(session.expires), "remember_me": session.remember}}
 
@@ -131,7 +131,9 @@ def refresh(refresh_token):
         raise Unauthorized("User account is not active")
     session = sessions.active(data.get("sid"), user.id)
     revoke_encoded(refresh_token)
-    return _session_body(user, session)
+    # An impersonation stays one after a refresh: its tokens keep naming the staff member (spec 05 §7.6).
+    carried = {"impersonator_id": data["impersonator_id"]} if data.get("impersonator_id") else None
+    return _session_body(user, session, extra_claims=carried)
 
 
 def _end_reused_session(data):

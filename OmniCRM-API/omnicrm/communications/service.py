@@ -22,7 +22,7 @@ from omnicrm import db
 from omnicrm.common.serialize import plain
 from omnicrm.common.validation import EMAIL_RE
 from omnicrm.communications.models import Communication
-from omnicrm.config import MAILJET_TEMPLATE_KEYS
+from omnicrm.config import MAILJET_TEMPLATE_KEYS, OPTIONAL_MAILJET_TEMPLATE_KEYS
 from omnicrm.db import utcnow
 from omnicrm.errors import DependencyError, DependencyUnavailable, ValidationError
 from omnicrm.integrations import mailjet
@@ -50,10 +50,15 @@ def _config():
 
 
 def template_block(template_key):
-    """The from_email/from_name/template_id/subject block of one of the ten template keys."""
-    if template_key not in MAILJET_TEMPLATE_KEYS:
+    """The from_email/from_name/template_id/subject block of one of the template keys."""
+    if template_key not in MAILJET_TEMPLATE_KEYS + OPTIONAL_MAILJET_TEMPLATE_KEYS:
         raise ValueError(f"unknown Mailjet template key {template_key!r}")
     return _config()[template_key]
+
+
+def has_template(template_key):
+    """Whether the configuration has this template (the optional ones may be left out)."""
+    return template_key in MAILJET_TEMPLATE_KEYS or template_key in _config()
 
 
 def _recipients(to):

@@ -27,6 +27,8 @@ export interface Session {
   /** 2FA is required by policy and not set up: the session can only enrol (spec 01 §2.1). */
   two_factor_enrolment_required?: boolean;
   remember: boolean;
+  /** Set while a staff member acts as this subscriber (self-care portal, POST /crm/auth/impersonate). */
+  impersonator?: { id: number; email: string; name?: string; remember: boolean; customerId?: number | null } | null;
 }
 
 export interface SessionStore {

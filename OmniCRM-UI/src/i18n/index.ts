@@ -4,6 +4,7 @@ import { config, LANGUAGES, type Language } from "../config";
 import en from "./locales/en";
 import sp from "./locales/sp";
 import { ar, ch, fr, gr, it, ru } from "./locales/partial";
+import { portalResources } from "../portal/i18n";
 
 const STORAGE_KEY = "omnicrm.language";
 export const RTL_LANGUAGES: readonly Language[] = ["ar"];
@@ -12,6 +13,8 @@ export const resources = {
   en: { translation: en }, sp: { translation: sp }, ar: { translation: ar }, ch: { translation: ch },
   fr: { translation: fr }, gr: { translation: gr }, it: { translation: it }, ru: { translation: ru },
 };
+// The self-care portal's strings live in their own namespace ("portal"), one file per language.
+for (const [language, strings] of Object.entries(portalResources)) Object.assign(resources[language as keyof typeof resources], { portal: strings });
 
 function initialLanguage(): Language {
   const stored = typeof localStorage === "undefined" ? null : localStorage.getItem(STORAGE_KEY);

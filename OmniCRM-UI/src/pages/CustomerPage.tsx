@@ -11,6 +11,7 @@ import { config, formatDateTime } from "../config";
 import { ActivityTab, AttributesTab, ServicesTab, TagPill, TagsTab } from "./CustomerTabs";
 import { CUSTOMER_TAB_HASH, tabFromHash, type CustomerTab } from "../lib/search";
 import { STATUS_COLORS } from "./CustomersPage";
+import { PortalLogins } from "../portal/PortalLogins";
 
 const TABS: { key: CustomerTab; requires?: string }[] = [
   { key: "overview" },
@@ -59,7 +60,7 @@ export function CustomerPage() {
           ))}
         </Tabs.List>
         <Tabs.Panel value="overview" pt="md"><Overview customer={c} /></Tabs.Panel>
-        <Tabs.Panel value="contacts" pt="md"><Contacts customer={c} /></Tabs.Panel>
+        <Tabs.Panel value="contacts" pt="md"><Contacts customer={c} /><PortalLogins customerId={id} /></Tabs.Panel>
         <Tabs.Panel value="sites" pt="md"><Sites customer={c} /></Tabs.Panel>
         <Tabs.Panel value="services" pt="md">{tab === "services" && <ServicesTab customer={c} />}</Tabs.Panel>
         <Tabs.Panel value="attributes" pt="md">{tab === "attributes" && <AttributesTab customerId={id} />}</Tabs.Panel>
