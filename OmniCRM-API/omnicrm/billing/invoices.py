@@ -111,8 +111,16 @@ def generate(data):
         raise ValidationError("Invalid invoice", errors={
             "transaction_ids": f"not unbilled transactions of customer {customer_id} in the range: "
                                f"{', '.join(map(str, outside))}"})
-    invoice = Invoice(customer_id=customer_id, title=title or default_title(start, end), start_date=start,
-                      end_date=end, due_date=due, retail_cost=Decimal(0), paid=False, void=False)
+    return issue(customer_id, title or default_title(start, end), start, end, due, chosen)
+
+
+def issue(customer_id, title, start, end, due, chosen, bill_run_period=None, rows=None):
+    """The invoice over the chosen unbilled transactions (ids the caller found unbilled): one conditional UPDATE
+    bills them; if any was billed or voided meanwhile everything rolls back (409). The bill run passes its
+    `bill_run_period` and the rows it just read (`rows`), so the totals need no second query."""
+    invoice = Invoice(customer_id=customer_id, title=title, start_date=start, end_date=end, due_date=due,
+                      retail_cost=totals(rows)["total"] if rows is not None else Decimal(0), paid=False, void=False,
+                      bill_run_period=bill_run_period)
     db.session.add(invoice)
     db.session.flush()
     billed = db.session.execute(
@@ -125,7 +133,8 @@ def generate(data):
         db.session.rollback()
         raise Conflict("Some of the transactions were billed or voided meanwhile: preview again",
                        errors={"transaction_ids": "changed since the preview"})
-    invoice.retail_cost = totals(lines(invoice))["total"]
+    if rows is None:
+        invoice.retail_cost = totals(lines(invoice))["total"]
     activity.record("invoice", invoice.invoice_id, "create",
                     f"Invoice {invoice.invoice_id} {invoice.title!r} {plain(invoice.retail_cost)} "
                     f"({billed} transactions)", customer_id=customer_id)
