@@ -1,0 +1,73 @@
+"""What a customer owes (issue #14 point 5): `amount_owed` (sum of unpaid, not voided invoices), `overdue_amount` and
+`overdue_invoices` (those of them past their due date, UTC), for the customer record and the customer list.
+
+Every query here reads only open invoices through `ix_Invoice_open_customer` (paid, void, customer_id, due_date,
+retail_cost): a covering index, so the figures of a page of customers, the owes/overdue filters and the
+`amount_owed` sort never read the Invoice table itself (docs/decisions.md, "Amount owed").
+"""
+from decimal import Decimal
+
+from sqlalchemy import case, false, func, not_, select
+
+from omnicrm import db
+from omnicrm.billing.models import Invoice
+from omnicrm.billing.service import CENT, _flags
+from omnicrm.common.serialize import plain
+from omnicrm.db import utcnow
+
+FIELDS = ("amount_owed", "overdue_amount", "overdue_invoices")
+
+
+def _open():
+    return Invoice.paid.is_(False), Invoice.void.is_(False)
+
+
+def figures(customer_ids, now=None):
+    """{customer_id: {"amount_owed", "overdue_amount", "overdue_invoices"}} for the given customers, JSON-ready
+    (money as the project's Decimal text); customers without open invoices get zeros."""
+    now = now or utcnow()
+    result = {cid: {"amount_owed": "0.00", "overdue_amount": "0.00", "overdue_invoices": 0} for cid in customer_ids}
+    if not customer_ids:
+        return result
+    overdue = Invoice.due_date < now
+    rows = db.session.execute(
+        select(Invoice.customer_id, func.sum(Invoice.retail_cost),
+               func.sum(case((overdue, Invoice.retail_cost), else_=0)),
+               func.sum(case((overdue, 1), else_=0)))
+        .where(*_open(), Invoice.customer_id.in_(list(customer_ids)))
+        .group_by(Invoice.customer_id))
+    for customer_id, owed, late, late_count in rows:
+        result[customer_id] = {"amount_owed": plain(Decimal(owed or 0).quantize(CENT)),
+                               "overdue_amount": plain(Decimal(late or 0).quantize(CENT)),
+                               "overdue_invoices": int(late_count or 0)}
+    return result
+
+
+def amount_owed_column(customer_id_column):
+    """The correlated `amount_owed` of each customer row (for ORDER BY)."""
+    return (select(func.coalesce(func.sum(Invoice.retail_cost), 0))
+            .where(*_open(), Invoice.customer_id == customer_id_column)
+            .correlate_except(Invoice).scalar_subquery())
+
+
+def owes_filter(customer_id_column, values):
+    """`owes`: true = amount owed above zero, false = nothing owed (zero or a credit)."""
+    flags = _flags("owes", values)
+    owing = customer_id_column.in_(select(Invoice.customer_id).where(*_open()).group_by(Invoice.customer_id)
+                                   .having(func.sum(Invoice.retail_cost) > 0))
+    return _choose(flags, owing)
+
+
+def overdue_filter(customer_id_column, values, now=None):
+    """`overdue`: true = at least one unpaid, not voided invoice past its due date; false = none."""
+    flags = _flags("overdue", values)
+    late = customer_id_column.in_(select(Invoice.customer_id).where(*_open(), Invoice.due_date < (now or utcnow())))
+    return _choose(flags, late)
+
+
+def _choose(flags, clause):
+    if not flags:
+        return false()
+    if len(flags) == 2:
+        return None
+    return clause if flags.pop() else not_(clause)
