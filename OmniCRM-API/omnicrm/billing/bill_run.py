@@ -252,23 +252,26 @@ def plan(period_, customer_ids=None):
 # Doing it ------------------------------------------------------------------------------------------------------
 
 def _bill_customer(period_, work, due):
-    """Charge and invoice one customer in the open database transaction; the caller commits. Returns the invoice
-    id and total (or None, 0) and the number of charges."""
+    """Charge and invoice one customer in the open database transaction; the caller commits (which inserts the
+    charges: a charge key taken meanwhile fails the commit). Returns the invoice id and total (or None, 0) and
+    the number of charges."""
     new_rows = [Transaction(**values) for values in work.charges]
-    if new_rows:
+    invoice_id, total = None, Decimal(0)
+    if work.invoiced or not (work.unbilled or new_rows):
         db.session.add_all(new_rows)
-        db.session.flush()
-        total = sum((r.retail_cost for r in new_rows), Decimal(0))
-        activity.record("transaction", new_rows[0].transaction_id, "bill_run",
-                        f"Bill run {period_.label}: {len(new_rows)} charge(s) {total:.2f} "
-                        f"(transactions {', '.join(str(r.transaction_id) for r in new_rows)})",
+    else:
+        invoice = issue(work.customer_id, default_title(period_.start, period_.end), period_.start, period_.end,
+                        due, [r.transaction_id for r in work.unbilled], bill_run_period=period_.label,
+                        rows=work.unbilled, new_rows=new_rows)
+        invoice_id, total = invoice.invoice_id, Decimal(invoice.retail_cost).quantize(CENT)
+    if new_rows:
+        charged = sum((r.retail_cost for r in new_rows), Decimal(0))
+        activity.record("transaction", None, "bill_run",
+                        f"Bill run {period_.label}: {len(new_rows)} charge(s) {charged:.2f} "
+                        f"({', '.join(f'{r.charge_key} {r.retail_cost:.2f}' for r in new_rows)})"
+                        + (f" on invoice {invoice_id}" if invoice_id else ""),
                         customer_id=work.customer_id, actor="bill-run")
-    rows = list(work.unbilled) + new_rows
-    if work.invoiced or not rows:
-        return None, Decimal(0), len(new_rows)
-    invoice = issue(work.customer_id, default_title(period_.start, period_.end), period_.start, period_.end, due,
-                    [r.transaction_id for r in rows], bill_run_period=period_.label, rows=rows)
-    return invoice.invoice_id, Decimal(invoice.retail_cost).quantize(CENT), len(new_rows)
+    return invoice_id, total, len(new_rows)
 
 
 def _retryable(error):
