@@ -196,6 +196,8 @@ def bench_bill_run(app, customers):
 def quiet_server_log():
     import logging
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 
 def main():

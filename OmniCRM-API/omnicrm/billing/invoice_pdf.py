@@ -48,9 +48,18 @@ def template_dir():
     return path if path.is_absolute() else REPO_ROOT / path
 
 
+_environments = {}
+
+
 def _environment():
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(template_dir())), autoescape=True,
-                              undefined=jinja2.StrictUndefined)
+    """One Jinja2 environment per template folder, kept: templates compile once and recompile when their file
+    changes (auto_reload), instead of on every render and every cached download (bench/invoice.py)."""
+    folder = str(template_dir())
+    env = _environments.get(folder)
+    if env is None:
+        env = _environments[folder] = jinja2.Environment(loader=jinja2.FileSystemLoader(folder), autoescape=True,
+                                                         undefined=jinja2.StrictUndefined, auto_reload=True)
+    return env
 
 
 def filename(invoice):
