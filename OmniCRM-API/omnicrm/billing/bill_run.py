@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from omnicrm import db
@@ -253,23 +253,25 @@ def plan(period_, customer_ids=None):
 # Doing it ------------------------------------------------------------------------------------------------------
 
 def _bill_customer(period_, work, due):
-    """Charge and invoice one customer in the open database transaction; the caller commits (which inserts the
-    charges: a charge key taken meanwhile fails the commit). Returns the invoice id and total (or None, 0) and
-    the number of charges."""
-    new_rows = [Transaction(**values) for values in work.charges]
+    """Charge and invoice one customer in the open database transaction; the caller commits. A charge key taken
+    meanwhile fails the charges' INSERT (or waits for the other run's commit, then fails). Returns the invoice id
+    and total (or None, 0) and the number of charges."""
+    now = utcnow()
+    new_rows = [{**values, "last_modified": now} for values in work.charges]
     invoice_id, total = None, Decimal(0)
     if work.invoiced or not (work.unbilled or new_rows):
-        db.session.add_all(new_rows)
+        if new_rows:
+            db.session.execute(insert(Transaction), new_rows)
     else:
         invoice = issue(work.customer_id, default_title(period_.start, period_.end), period_.start, period_.end,
                         due, [r.transaction_id for r in work.unbilled], bill_run_period=period_.label,
                         rows=work.unbilled, new_rows=new_rows)
         invoice_id, total = invoice.invoice_id, Decimal(invoice.retail_cost).quantize(CENT)
     if new_rows:
-        charged = sum((r.retail_cost for r in new_rows), Decimal(0))
+        charged = sum((r["retail_cost"] for r in new_rows), Decimal(0))
+        listed = ", ".join(f"{r['charge_key']} {r['retail_cost']:.2f}" for r in new_rows)
         activity.record("transaction", None, "bill_run",
-                        f"Bill run {period_.label}: {len(new_rows)} charge(s) {charged:.2f} "
-                        f"({', '.join(f'{r.charge_key} {r.retail_cost:.2f}' for r in new_rows)})"
+                        f"Bill run {period_.label}: {len(new_rows)} charge(s) {charged:.2f} ({listed})"
                         + (f" on invoice {invoice_id}" if invoice_id else ""),
                         customer_id=work.customer_id, actor="bill-run")
     return invoice_id, total, len(new_rows)

@@ -7,8 +7,9 @@ the same transaction on two invoices: the loser sees fewer rows updated and roll
 """
 from datetime import datetime
 from decimal import Decimal
+from types import SimpleNamespace
 
-from sqlalchemy import and_, false, func, or_, select, true, update
+from sqlalchemy import and_, false, func, insert, or_, select, true, update
 
 from omnicrm import db
 from omnicrm.activity import log as activity
@@ -118,11 +119,11 @@ def issue(customer_id, title, start, end, due, chosen, bill_run_period=None, row
     """The invoice over the chosen unbilled transactions (ids the caller found unbilled): one conditional UPDATE
     bills them; if any was billed or voided meanwhile everything rolls back (409). The bill run passes its
     `bill_run_period`, the rows it read (`rows`, so the totals need no second query) and its new charges
-    (`new_rows`, unsaved transactions inserted already on the invoice)."""
+    (`new_rows`, column dicts of transactions inserted already on the invoice, in one multi-row INSERT)."""
     known = rows is not None
     invoice = Invoice(customer_id=customer_id, title=title, start_date=start, end_date=end, due_date=due,
-                      retail_cost=totals([*rows, *new_rows])["total"] if known else Decimal(0), paid=False,
-                      void=False, bill_run_period=bill_run_period)
+                      retail_cost=totals([*rows, *(SimpleNamespace(**r) for r in new_rows)])["total"] if known
+                      else Decimal(0), paid=False, void=False, bill_run_period=bill_run_period)
     db.session.add(invoice)
     db.session.flush()
     billed = 0
@@ -137,9 +138,8 @@ def issue(customer_id, title, start, end, due, chosen, bill_run_period=None, row
             db.session.rollback()
             raise Conflict("Some of the transactions were billed or voided meanwhile: preview again",
                            errors={"transaction_ids": "changed since the preview"})
-    for row in new_rows:
-        row.invoice_id = invoice.invoice_id
-        db.session.add(row)
+    if new_rows:
+        db.session.execute(insert(Transaction), [{**r, "invoice_id": invoice.invoice_id} for r in new_rows])
     if not known:
         invoice.retail_cost = totals(lines(invoice))["total"]
     activity.record("invoice", invoice.invoice_id, "create",
