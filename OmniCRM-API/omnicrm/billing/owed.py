@@ -7,7 +7,7 @@ retail_cost): a covering index, so the figures of a page of customers, the owes/
 """
 from decimal import Decimal
 
-from sqlalchemy import case, false, func, not_, select
+from sqlalchemy import case, false, func, not_, or_, select
 
 from omnicrm import db
 from omnicrm.billing.models import Invoice
@@ -19,7 +19,9 @@ FIELDS = ("amount_owed", "overdue_amount", "overdue_invoices")
 
 
 def _open():
-    return Invoice.paid.is_(False), Invoice.void.is_(False)
+    # `= false`, not `IS false`: MariaDB reads `paid = 0 AND void = 0` as a range of ix_Invoice_open_customer,
+    # while `IS false` made it scan the whole index (EXPLAIN, docs/decisions.md "Amount owed").
+    return Invoice.paid == false(), Invoice.void == false()
 
 
 def figures(customer_ids, now=None):
@@ -43,19 +45,31 @@ def figures(customer_ids, now=None):
     return result
 
 
-def amount_owed_column(customer_id_column):
-    """The correlated `amount_owed` of each customer row (for ORDER BY)."""
-    return (select(func.coalesce(func.sum(Invoice.retail_cost), 0))
-            .where(*_open(), Invoice.customer_id == customer_id_column)
-            .correlate_except(Invoice).scalar_subquery())
+def open_totals():
+    """(customer_id, owed) of every customer with an open invoice: a GROUP BY over the open-invoice index range,
+    joined to the customer list for the owes filter and the amount_owed sort (a correlated subquery per customer
+    made MariaDB compute it for every customer of the list before sorting)."""
+    return (select(Invoice.customer_id.label("customer_id"), func.sum(Invoice.retail_cost).label("owed"))
+            .where(*_open()).group_by(Invoice.customer_id).subquery("open_totals"))
 
 
-def owes_filter(customer_id_column, values):
-    """`owes`: true = amount owed above zero, false = nothing owed (zero or a credit)."""
-    flags = _flags("owes", values)
-    owing = customer_id_column.in_(select(Invoice.customer_id).where(*_open()).group_by(Invoice.customer_id)
-                                   .having(func.sum(Invoice.retail_cost) > 0))
-    return _choose(flags, owing)
+def join_owed(stmt, customer_id_column, owes_values, sort):
+    """The list statement joined to `open_totals` when the `owes` filter or the `amount_owed` sort needs it, and
+    the sort expression (None when not sorting by it)."""
+    flags = _flags("owes", owes_values) if owes_values is not None else {True, False}
+    if not flags:
+        return stmt.where(false()), None
+    if flags == {True, False} and not sort:
+        return stmt, None
+    totals = open_totals()
+    on = totals.c.customer_id == customer_id_column
+    if flags == {True}:
+        stmt = stmt.join(totals, on).where(totals.c.owed > 0)
+    else:
+        stmt = stmt.outerjoin(totals, on)
+        if flags == {False}:
+            stmt = stmt.where(or_(totals.c.owed.is_(None), totals.c.owed <= 0))
+    return stmt, func.coalesce(totals.c.owed, 0) if sort else None
 
 
 def overdue_filter(customer_id_column, values, now=None):

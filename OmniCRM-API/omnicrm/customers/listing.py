@@ -24,7 +24,7 @@ SORTABLE = {name: getattr(Customer, name) for name in (
     "customer_id", "customer_name", "customer_status", "customer_account_type", "customer_payment_type",
     "customer_enabled", "tax_identifier", "contract_start_date", "contract_end_date", "created", "last_modified")}
 # Sorts computed per row rather than read from a column (what the customer owes, billing/owed.py).
-COMPUTED_SORTS = {"amount_owed": lambda: owed.amount_owed_column(Customer.customer_id)}
+COMPUTED_SORTS = ("amount_owed",)
 COUNTED_FILTERS = ("customer_status", "customer_account_type", "customer_payment_type")
 SIMPLE_FILTERS = (*COUNTED_FILTERS, "customer_id")
 
@@ -105,8 +105,10 @@ def list_customers(params):
             tags, counted = [str(v) for v in values], False
         elif name.startswith("attribute.") and len(name) > len("attribute."):
             stmt, counted = stmt.where(_attribute_filter(name[len("attribute."):], values)), False
-        elif name in ("owes", "overdue"):
-            clause = (owed.owes_filter if name == "owes" else owed.overdue_filter)(Customer.customer_id, values)
+        elif name == "owes":
+            counted = False  # joined below, with the amount_owed sort
+        elif name == "overdue":
+            clause = owed.overdue_filter(Customer.customer_id, values)
             if clause is not None:
                 stmt, counted = stmt.where(clause), False
         elif name in ("created_from", "created_to"):
@@ -122,6 +124,8 @@ def list_customers(params):
         errors["sort"] = f"cannot sort by {sort_name!r}; allowed: {', '.join(sorted([*SORTABLE, *COMPUTED_SORTS]))}"
     if errors:
         raise ValidationError("Invalid list parameters", errors=errors)
+    stmt, owed_sort = owed.join_owed(stmt, Customer.customer_id, params.filters.get("owes"),
+                                     sort=sort_name == "amount_owed")
     if "customer_status" not in params.filters:
         stmt = stmt.where(Customer.customer_status != "Archived")
     scope = customer_scope()
@@ -132,7 +136,7 @@ def list_customers(params):
     total, estimate = (_count_from_table(params.filters), False) if counted else _count(stmt, tags)
     if tags:
         stmt = stmt.where(_tag_filter(tags))
-    column = SORTABLE[sort_name] if sort_name in SORTABLE else COMPUTED_SORTS[sort_name]()
+    column = SORTABLE[sort_name] if sort_name in SORTABLE else owed_sort
     order = [column.desc() if params.order == "desc" else column.asc()]
     if sort_name != "customer_id":
         order.append(Customer.customer_id.desc() if params.order == "desc" else Customer.customer_id.asc())
