@@ -18,6 +18,7 @@ import jinja2
 from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 
 from omnicrm import db
 from omnicrm.billing import invoices
@@ -88,7 +89,9 @@ def _line(row, sites):
 def context(invoice):
     """The template's variables (spec 07 §2.3.1, and spec 02 §2.3's `transaction_list`): totals are the API's."""
     settings = _settings()
-    customer = db.session.get(Customer, invoice.customer_id)
+    # Only the customer's own columns: its contacts, attributes and tags (selectin) would be 4 more queries on every
+    # render and every cached download (bench/invoice.py).
+    customer = db.session.get(Customer, invoice.customer_id, options=[lazyload("*")])
     sites = db.session.scalars(select(Site).where(Site.customer_id == invoice.customer_id)
                                .order_by(Site.site_id)).all()
     rows = invoices.lines(invoice)
