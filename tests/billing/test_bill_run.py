@@ -294,3 +294,15 @@ def test_proration_counts_the_activation_day_not_the_deactivation_day():
     assert bill_run.charged_days(november, datetime(2026, 1, 1), datetime(2026, 12, 1)) == 30
     assert bill_run.prorate(Decimal("10.00"), 1, november) == Decimal("0.33")
     assert bill_run.prorate(Decimal("10.00"), 30, november) == Decimal("10.00")
+
+
+def test_parallel_run_bills_the_same_as_one_thread(app, world, announced, monkeypatch):
+    """Workers bill disjoint customers on their own connections (MariaDB; SQLite always runs in one thread)."""
+    monkeypatch.setattr(bill_run, "PARALLEL_FROM", 2)
+    summary = run(app, workers=3)
+    assert (summary.customers, summary.charges, summary.invoices, summary.total) == (3, 6, 3, Decimal("438.01"))
+    assert sorted(announced) == summary.issued
+    for name, figures in EXPECTED_TOTALS.items():
+        assert invoice_of(app, world[name])[2] == figures
+    again = run(app, workers=3)
+    assert (again.charges, again.invoices) == (0, 0)

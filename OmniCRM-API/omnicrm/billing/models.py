@@ -13,7 +13,7 @@ class Invoice(Base):
     __tablename__ = "Invoice"
     # One bill-run invoice per customer and period (the bill run's idempotency, docs/decisions.md "Bill run");
     # the open-invoice index answers amount owed / overdue per customer and the owes/overdue list filters.
-    __table_args__ = (UniqueConstraint("customer_id", "bill_run_period"),
+    __table_args__ = (UniqueConstraint("bill_run_period", "customer_id"),
                       Index("ix_Invoice_open_customer", "paid", "void", "customer_id", "due_date", "retail_cost"))
     invoice_id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("Customer.customer_id"), index=True)
