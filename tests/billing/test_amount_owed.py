@@ -93,6 +93,8 @@ def test_bad_filter_values_and_read_only_fields_are_refused(client, admin_header
     response = client.get("/crm/customers", query_string={"filters": json.dumps({"owes": ["maybe"]})},
                           headers=admin_headers)
     assert response.status_code == 400 and "filters.owes" in response.get_json()["errors"]
+    body = listed(client, admin_headers, filters={"owes": []}, sort="amount_owed")
+    assert body["data"] == [] and body["pagination"]["total_items"] == 0
     response = client.get("/crm/customers", query_string={"sort": "amount_owing"}, headers=admin_headers)
     assert response.status_code == 400 and "amount_owed" in response.get_json()["errors"]["sort"]
     response = client.patch(f"/crm/customer/customer_id/{world['Ann']}", json={"amount_owed": "0.00"},

@@ -3,7 +3,8 @@
 
 Every query here reads only open invoices through `ix_Invoice_open_customer` (paid, void, customer_id, due_date,
 retail_cost): a covering index, so the figures of a page of customers, the owes/overdue filters and the
-`amount_owed` sort never read the Invoice table itself (docs/decisions.md, "Amount owed").
+`amount_owed` sort read only the open invoices' index range, never the Invoice table (docs/decisions.md,
+"Amount owed").
 """
 from decimal import Decimal
 
@@ -57,8 +58,8 @@ def join_owed(stmt, customer_id_column, owes_values, sort):
     """The list statement joined to `open_totals` when the `owes` filter or the `amount_owed` sort needs it, and
     the sort expression (None when not sorting by it)."""
     flags = _flags("owes", owes_values) if owes_values is not None else {True, False}
-    if not flags:
-        return stmt.where(false()), None
+    if not flags:  # an empty value list matches nobody (as the other list filters)
+        stmt, flags = stmt.where(false()), {True, False}
     if flags == {True, False} and not sort:
         return stmt, None
     totals = open_totals()
