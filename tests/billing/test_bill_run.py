@@ -157,6 +157,9 @@ def test_bill_run_charges_prorates_taxes_and_invoices_exactly(app, world, announ
         december = db.session.scalars(select(Transaction).where(Transaction.title == "December fee")).one()
         assert december.invoice_id is None  # after the period: next month's invoice
         assert db.session.scalars(select(Transaction).where(Transaction.service_id == world["prepaid"])).all() == []
+        invoiced = dict(db.session.execute(select(Service.service_name, Service.invoiced)).all())
+        assert invoiced["alice-fibre-2"] and invoiced["alice-ip"] and invoiced["bob-voice"]
+        assert not invoiced["carol-sim"] and not invoiced["bob-gone"] and not invoiced["bob-unbilled"]
         # Bob's playbook already recorded the setup cost: the run did not charge it again.
         assert db.session.scalars(select(Transaction).where(Transaction.customer_id == world["bob"],
                                                             Transaction.title == "Fibre 100 - Setup")).all()

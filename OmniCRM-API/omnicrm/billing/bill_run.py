@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask import current_app
-from sqlalchemy import insert, or_, select
+from sqlalchemy import false, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from omnicrm import db
@@ -326,7 +326,19 @@ def run(period_label=None, customer_id=None, send_email=True, now=None, echo=Non
             _bill_all(period_, work, summaries[0], send_email, echo)
     else:
         _in_threads(period_, work, summaries, send_email)
+    with _one_connection():
+        _mark_invoiced(period_)
     return _merge(period_, summaries)
+
+
+def _mark_invoiced(period_):
+    """`Service.invoiced` ("set automatically by the billing system", spec 04 §6): true once a recurring charge of
+    the service is on an invoice. Derived from the rows, so a resumed run marks what an interrupted one did not."""
+    charged = (select(Transaction.service_id)
+               .where(Transaction.charge_key.like(f"R:{period_.label}:%"), Transaction.invoice_id.isnot(None)))
+    db.session.execute(update(Service).where(Service.invoiced == false(), Service.service_id.in_(charged))
+                       .values(invoiced=True).execution_options(synchronize_session=False))
+    db.session.commit()
 
 
 def _in_threads(period_, work, summaries, send_email):
