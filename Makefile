@@ -76,6 +76,7 @@ bench: install services
 	$(BIN)/python bench/search.py --customers 100000
 	$(BIN)/python bench/provision.py
 	$(BIN)/python bench/provision_bulk.py
+	$(BIN)/python bench/invoice.py
 
 # New Alembic revision from the models: make migration MSG="add x"
 migration: install

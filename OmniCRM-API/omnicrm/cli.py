@@ -152,6 +152,28 @@ def portal_notifications_command():
                f"{result['failed']} failed (retried next run).")
 
 
+@main.command("bill-run")
+@click.option("--period", "period_label", metavar="YYYY-MM", default=None,
+              help="The month to bill (default: the previous month, UTC)")
+@click.option("--customer-id", type=click.IntRange(min=1), default=None, help="Bill only this customer")
+@click.option("--no-email", is_flag=True, help="Issue the invoices without announcing them (no invoice e-mails)")
+@click.option("--workers", type=click.IntRange(min=1, max=16), default=4, show_default=True,
+              help="Threads billing disjoint customers (MariaDB; SQLite and small runs use one)")
+@with_appcontext
+def bill_run_command(period_label, customer_id, no_email, workers):
+    """Charge the month's recurring and setup costs and issue each customer's invoice (idempotent: re-running a
+    month changes nothing; cron it for the 1st of every month, README "Recurring billing")."""
+    from omnicrm.billing.bill_run import run
+    try:
+        summary = run(period_label, customer_id=customer_id, send_email=not no_email, echo=click.echo,
+                      workers=workers)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--period") from None
+    click.echo(summary.line())
+    if summary.failed:
+        sys.exit(1)
+
+
 @main.command("purge-invoice-pdf-cache")
 @click.option("--older-than-days", type=click.IntRange(min=0), default=30, show_default=True,
               help="Delete cached PDFs not downloaded for this many days (0: all)")

@@ -7,8 +7,9 @@ the same transaction on two invoices: the loser sees fewer rows updated and roll
 """
 from datetime import datetime
 from decimal import Decimal
+from types import SimpleNamespace
 
-from sqlalchemy import and_, false, func, or_, select, true, update
+from sqlalchemy import and_, false, func, insert, or_, select, true, update
 
 from omnicrm import db
 from omnicrm.activity import log as activity
@@ -111,24 +112,39 @@ def generate(data):
         raise ValidationError("Invalid invoice", errors={
             "transaction_ids": f"not unbilled transactions of customer {customer_id} in the range: "
                                f"{', '.join(map(str, outside))}"})
-    invoice = Invoice(customer_id=customer_id, title=title or default_title(start, end), start_date=start,
-                      end_date=end, due_date=due, retail_cost=Decimal(0), paid=False, void=False)
+    return issue(customer_id, title or default_title(start, end), start, end, due, chosen)
+
+
+def issue(customer_id, title, start, end, due, chosen, bill_run_period=None, rows=None, new_rows=()):
+    """The invoice over the chosen unbilled transactions (ids the caller found unbilled): one conditional UPDATE
+    bills them; if any was billed or voided meanwhile everything rolls back (409). The bill run passes its
+    `bill_run_period`, the rows it read (`rows`, so the totals need no second query) and its new charges
+    (`new_rows`, column dicts of transactions inserted already on the invoice, in one multi-row INSERT)."""
+    known = rows is not None
+    invoice = Invoice(customer_id=customer_id, title=title, start_date=start, end_date=end, due_date=due,
+                      retail_cost=totals([*rows, *(SimpleNamespace(**r) for r in new_rows)])["total"] if known
+                      else Decimal(0), paid=False, void=False, bill_run_period=bill_run_period)
     db.session.add(invoice)
     db.session.flush()
-    billed = db.session.execute(
-        update(Transaction)
-        .where(Transaction.transaction_id.in_(chosen), Transaction.customer_id == customer_id,
-               Transaction.invoice_id.is_(None), Transaction.void.is_(False))
-        .values(invoice_id=invoice.invoice_id, last_modified=utcnow())
-        .execution_options(synchronize_session=False)).rowcount
-    if billed != len(chosen):
-        db.session.rollback()
-        raise Conflict("Some of the transactions were billed or voided meanwhile: preview again",
-                       errors={"transaction_ids": "changed since the preview"})
-    invoice.retail_cost = totals(lines(invoice))["total"]
+    billed = 0
+    if chosen:
+        billed = db.session.execute(
+            update(Transaction)
+            .where(Transaction.transaction_id.in_(chosen), Transaction.customer_id == customer_id,
+                   Transaction.invoice_id.is_(None), Transaction.void.is_(False))
+            .values(invoice_id=invoice.invoice_id, last_modified=utcnow())
+            .execution_options(synchronize_session=False)).rowcount
+        if billed != len(chosen):
+            db.session.rollback()
+            raise Conflict("Some of the transactions were billed or voided meanwhile: preview again",
+                           errors={"transaction_ids": "changed since the preview"})
+    if new_rows:
+        db.session.execute(insert(Transaction), [{**r, "invoice_id": invoice.invoice_id} for r in new_rows])
+    if not known:
+        invoice.retail_cost = totals(lines(invoice))["total"]
     activity.record("invoice", invoice.invoice_id, "create",
                     f"Invoice {invoice.invoice_id} {invoice.title!r} {plain(invoice.retail_cost)} "
-                    f"({billed} transactions)", customer_id=customer_id)
+                    f"({billed + len(new_rows)} transactions)", customer_id=customer_id)
     return invoice
 
 

@@ -58,7 +58,12 @@ customer_model = customer_ns.model("Customer", {
     "customer_enabled": fields.Boolean(readonly=True), "tax_identifier": fields.String,
     "contract_start_date": fields.String, "contract_end_date": fields.String, "customer_notes": fields.String,
     "status_before_archive": fields.String(readonly=True), "archived_at": fields.String(readonly=True),
-    "created": fields.String(readonly=True), "last_modified": fields.String(readonly=True)})
+    "created": fields.String(readonly=True), "last_modified": fields.String(readonly=True),
+    "amount_owed": fields.String(readonly=True, example="120.50",
+                                 description="Sum of the unpaid, not voided invoices (Decimal text)"),
+    "overdue_amount": fields.String(readonly=True, example="60.00",
+                                    description="Of amount_owed, the invoices past their due date"),
+    "overdue_invoices": fields.Integer(readonly=True, description="Unpaid, not voided invoices past due")})
 customer_detail_model = customer_ns.inherit("CustomerDetail", customer_model, {
     "contacts": fields.List(fields.Nested(contact_model)), "sites": fields.List(fields.Nested(site_model)),
     "tags": fields.List(fields.Nested(tag_model)), "attributes": fields.List(fields.Nested(attribute_model))})
@@ -75,8 +80,10 @@ for _ns in (customers_ns, contact_ns, site_ns, attribute_ns, tag_ns):
         _ns.models[_model.name] = _model
 
 LIST_HELP = ('filters: customer_status, customer_account_type, customer_payment_type, customer_enabled, '
-             'customer_id, tag, attribute.<name>, created_from, created_to; e.g. {"customer_status": ["Open"], '
-             '"attribute.support_tier": ["premium"]}. Archived customers appear only when filtered by status.')
+             'customer_id, tag, attribute.<name>, created_from, created_to, owes (amount_owed > 0), overdue '
+             '(an unpaid invoice past due); e.g. {"customer_status": ["Open"], "attribute.support_tier": '
+             '["premium"]}, {"owes": [true]}. Sort also by amount_owed. Archived customers appear only when '
+             'filtered by status.')
 
 
 # ---------------------------------------------------------------- customers

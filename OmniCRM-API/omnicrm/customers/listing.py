@@ -10,6 +10,7 @@ from sqlalchemy.orm import lazyload
 
 from omnicrm import db
 from omnicrm.auth.identity import customer_scope
+from omnicrm.billing import owed
 from omnicrm.common.listing import COUNT_CAP, list_response
 from omnicrm.common.validation import parse_datetime
 from omnicrm.customers.models import Customer, CustomerAttribute, CustomerCount, CustomerTag
@@ -22,6 +23,8 @@ from omnicrm.utilities.search import _prefix, query_terms
 SORTABLE = {name: getattr(Customer, name) for name in (
     "customer_id", "customer_name", "customer_status", "customer_account_type", "customer_payment_type",
     "customer_enabled", "tax_identifier", "contract_start_date", "contract_end_date", "created", "last_modified")}
+# Sorts computed per row rather than read from a column (what the customer owes, billing/owed.py).
+COMPUTED_SORTS = ("amount_owed",)
 COUNTED_FILTERS = ("customer_status", "customer_account_type", "customer_payment_type")
 SIMPLE_FILTERS = (*COUNTED_FILTERS, "customer_id")
 
@@ -102,6 +105,12 @@ def list_customers(params):
             tags, counted = [str(v) for v in values], False
         elif name.startswith("attribute.") and len(name) > len("attribute."):
             stmt, counted = stmt.where(_attribute_filter(name[len("attribute."):], values)), False
+        elif name == "owes":
+            counted = False  # joined below, with the amount_owed sort
+        elif name == "overdue":
+            clause = owed.overdue_filter(Customer.customer_id, values)
+            if clause is not None:
+                stmt, counted = stmt.where(clause), False
         elif name in ("created_from", "created_to"):
             bound, counted = _date_bound(name, values, name == "created_to", errors), False
             if bound is not None:  # else the error is reported below
@@ -109,12 +118,14 @@ def list_customers(params):
         else:
             errors[f"filters.{name}"] = ("unknown filter; allowed: customer_status, customer_account_type, "
                                          "customer_payment_type, customer_enabled, customer_id, tag, "
-                                         "attribute.<name>, created_from, created_to")
+                                         "attribute.<name>, created_from, created_to, owes, overdue")
     sort_name = params.sort or "customer_id"
-    if sort_name not in SORTABLE:
-        errors["sort"] = f"cannot sort by {sort_name!r}; allowed: {', '.join(sorted(SORTABLE))}"
+    if sort_name not in SORTABLE and sort_name not in COMPUTED_SORTS:
+        errors["sort"] = f"cannot sort by {sort_name!r}; allowed: {', '.join(sorted([*SORTABLE, *COMPUTED_SORTS]))}"
     if errors:
         raise ValidationError("Invalid list parameters", errors=errors)
+    stmt, owed_sort = owed.join_owed(stmt, Customer.customer_id, params.filters.get("owes"),
+                                     sort=sort_name == "amount_owed")
     if "customer_status" not in params.filters:
         stmt = stmt.where(Customer.customer_status != "Archived")
     scope = customer_scope()
@@ -125,13 +136,15 @@ def list_customers(params):
     total, estimate = (_count_from_table(params.filters), False) if counted else _count(stmt, tags)
     if tags:
         stmt = stmt.where(_tag_filter(tags))
-    column = SORTABLE[sort_name]
+    column = SORTABLE[sort_name] if sort_name in SORTABLE else owed_sort
     order = [column.desc() if params.order == "desc" else column.asc()]
     if sort_name != "customer_id":
         order.append(Customer.customer_id.desc() if params.order == "desc" else Customer.customer_id.asc())
     rows = db.session.scalars(stmt.order_by(*order).limit(params.per_page)
                               .offset((params.page - 1) * params.per_page)).all()
-    return list_response([customer_to_dict(c) for c in rows], params, total, estimate)
+    page_owed = owed.figures([c.customer_id for c in rows])
+    return list_response([customer_to_dict(c, owed=page_owed[c.customer_id]) for c in rows], params, total,
+                         estimate)
 
 
 def _count_from_table(filters):

@@ -31,7 +31,7 @@ ACTIVE_SERVICE_STATUSES = ("Active", "Suspended", "Pending Cancellation")
 CUSTOMER_FIELDS = ("customer_name", "customer_account_type", "customer_status", "customer_payment_type",
                    "tax_identifier", "contract_start_date", "contract_end_date", "customer_notes")
 CUSTOMER_READ_ONLY = ("customer_id", "customer_enabled", "status_before_archive", "archived_at", "created",
-                      "last_modified")
+                      "last_modified", "amount_owed", "overdue_amount", "overdue_invoices")
 CONTACT_FIELDS = ("customer_id", "contact_firstname", "contact_lastname", "contact_email", "contact_phone",
                   "contact_types", "contact_notes")
 SITE_FIELDS = ("customer_id", "site_name", "address_line_1", "address_line_2", "city", "state", "zip_code",
@@ -50,8 +50,13 @@ def spec_time(value):
     return value.strftime(SPEC_TIME) if value else None
 
 
-def customer_to_dict(customer, detail=False):
+def customer_to_dict(customer, detail=False, owed=None):
+    """The customer's columns plus what it owes (`owed`: the figures the list read for a whole page at once)."""
     body = row_to_dict(customer)
+    if owed is None:
+        from omnicrm.billing.owed import figures
+        owed = figures([customer.customer_id])[customer.customer_id]
+    body.update(owed)
     if detail:
         body["contacts"] = [contact_to_dict(c) for c in customer.contacts]
         body["sites"] = [site_to_dict(s) for s in customer.sites]
