@@ -2,7 +2,7 @@
 import importlib
 
 DOMAINS = ("customers", "activity", "products", "inventory", "services", "ocs", "provisioning", "billing",
-           "communications", "utilities")
+           "communications", "utilities", "dashboard")
 
 
 def all_namespaces():
