@@ -27,6 +27,11 @@ const ProvisionJobPage = lazyPage(() => import("./pages/ProvisioningPage"), "Pro
 const ServicePage = lazyPage(() => import("./pages/ServicePage"), "ServicePage");
 const ServicesPage = lazyPage(() => import("./pages/ServicesPage"), "ServicesPage");
 const SessionsPage = lazyPage(() => import("./pages/SessionsPage"), "SessionsPage");
+const DashboardPage = lazyPage(() => import("./pages/DashboardPage"), "DashboardPage");
+const GrafanaPage = lazyPage(() => import("./pages/DashboardPage"), "GrafanaPage");
+const InvoicesPage = lazyPage(() => import("./pages/BillingPages"), "InvoicesPage");
+const TransactionsPage = lazyPage(() => import("./pages/BillingPages"), "TransactionsPage");
+const RenewalsPage = lazyPage(() => import("./pages/BillingPages"), "RenewalsPage");
 const VerifyEmailPage = lazyPage(() => import("./pages/VerifyEmailPage"), "VerifyEmailPage");
 
 /** Logged-in pages: no session → login (coming back afterwards); a forced password change comes first. */
@@ -71,7 +76,12 @@ export const routes: RouteObject[] = [
             element: <ForcedOrShell />,
             errorElement: <RouteErrorPage />,
             children: [
-              { index: true, element: <Navigate to="/customers" replace /> },
+              { index: true, element: <Navigate to="/dashboard" replace /> },
+              { path: "dashboard", element: <Guard requires="view_customer"><DashboardPage /></Guard> },
+              { path: "dashboards", element: <Guard requires={["view_customer_service", "view_provision"]}><GrafanaPage /></Guard> },
+              { path: "billing/invoices", element: <Guard requires="view_customer_invoice"><InvoicesPage /></Guard> },
+              { path: "billing/transactions", element: <Guard requires="view_customer_transaction"><TransactionsPage /></Guard> },
+              { path: "billing/renewals", element: <Guard requires="view_customer_service"><RenewalsPage /></Guard> },
               { path: "change-password", element: <ChangePasswordPage /> },
               { path: "sessions", element: <SessionsPage /> },
               { path: "customers", element: <Guard requires="view_customer"><CustomersPage /></Guard> },

@@ -1,6 +1,8 @@
+import { billingSp } from "./billing.sp";
 import type { Translation } from "./en";
 
 const sp: Translation = {
+  ...billingSp,
   language: { en: "English", sp: "Español", ar: "العربية", ch: "中文", fr: "Français", gr: "Ελληνικά", it: "Italiano", ru: "Русский" },
   common: {
     save: "Guardar", saveChanges: "Guardar cambios", cancel: "Cancelar", close: "Cerrar", create: "Crear", edit: "Editar",
