@@ -104,8 +104,8 @@ def test_each_link_is_the_list_behind_the_figure(client, admin_headers, world):
     assert body["active_services"]["link"].startswith("/services?filters=")
 
 
-def test_the_threshold_comes_from_the_config(app, client, admin_headers, world):
-    app.config["CRM"]["dashboard"] = {"low_stock_threshold": 20}
+def test_the_threshold_comes_from_the_config(app, client, admin_headers, world, monkeypatch):
+    monkeypatch.setitem(app.config["CRM"], "dashboard", {"low_stock_threshold": 20})
     low = client.get("/crm/dashboard/", headers=admin_headers).get_json()["low_stock"]
     assert [(t["item"], t["available"]) for t in low["templates"]] == [("Router", 1), ("SIM Card", 11)]
 
@@ -132,3 +132,30 @@ def test_empty_database(client, admin_headers):
     assert body["active_services"]["count"] == 0 and body["unpaid"] == {**body["unpaid"], "count": 0,
                                                                         "amount": "0.00"}
     assert body["revenue"]["trend_percent"] is None and body["low_stock"]["templates"] == []
+
+
+def test_the_totals_follow_every_write(app, client, admin_headers, world):
+    """Paying and voiding (Core UPDATEs), status changes and deletes all move the figures: the database keeps them."""
+    def figures():
+        return client.get("/crm/dashboard/", headers=admin_headers).get_json()
+
+    with app.app_context():
+        unpaid = db.session.query(Invoice).filter_by(paid=False, void=False).order_by(Invoice.invoice_id).all()
+        first, second = unpaid[0].invoice_id, unpaid[1].invoice_id
+    paid = client.post(f"/crm/invoice/{first}/pay", json={"payment_method": "Cash"}, headers=admin_headers)
+    assert paid.status_code == 200, paid.get_json()
+    body = figures()
+    assert body["unpaid"]["count"] == 2 and body["unpaid"]["amount"] == "120.25"
+    assert body["revenue"]["this_month"] == "150.50"                 # paid is still revenue
+    voided = client.delete(f"/crm/invoice/invoice_id/{second}", headers=admin_headers)
+    assert voided.status_code == 200, voided.get_json()
+    body = figures()
+    assert body["unpaid"]["count"] == 1 and body["revenue"]["last_month"] == "0.00"
+    with app.app_context():
+        for service in db.session.query(Service).filter_by(service_status="Active").limit(2):
+            service.service_status = "Suspended"
+        db.session.query(Inventory).filter_by(item_state="In Stock").delete()
+        db.session.commit()
+    body = figures()
+    assert body["active_services"]["count"] == 1
+    assert [(t["item"], t["available"]) for t in body["low_stock"]["templates"]] == [("Router", 0)]
