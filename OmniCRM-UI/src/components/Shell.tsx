@@ -4,7 +4,7 @@ import {
 } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import {
-  IconApps, IconArrowsExchange, IconBell, IconChartLine, IconFileInvoice, IconHome, IconReceipt, IconRepeat, IconBox, IconBuildingWarehouse, IconDevices, IconKey, IconLanguage, IconLogout, IconMoon, IconPackage,
+  IconApps, IconArrowsExchange, IconBell, IconChartLine, IconCreditCard, IconFileInvoice, IconHome, IconReceipt, IconRepeat, IconBox, IconBuildingWarehouse, IconDevices, IconKey, IconLanguage, IconLogout, IconMoon, IconPackage,
   IconRocket, IconShieldLock, IconSun, IconUserCog, IconUsers, IconWorldWww,
 } from "@tabler/icons-react";
 import { Suspense, type ComponentType } from "react";
@@ -33,10 +33,11 @@ interface NavEntry extends MenuItem {
 const BILLING_NAVIGATION: NavEntry[] = [
   {
     key: "billing", path: "/billing", icon: IconReceipt, labelKey: "billingNav.billing",
-    requires: ["view_customer_invoice", "view_customer_transaction", "view_customer_service"],
+    requires: ["view_customer_invoice", "view_customer_transaction", "view_customer_stripe_card", "view_customer_service"],
     children: [
       { key: "invoices", path: "/billing/invoices", icon: IconFileInvoice, requires: "view_customer_invoice", labelKey: "billingNav.invoices" },
       { key: "transactions", path: "/billing/transactions", icon: IconArrowsExchange, requires: "view_customer_transaction", labelKey: "billingNav.transactions" },
+      { key: "expiringCards", path: "/billing/expiring-cards", icon: IconCreditCard, requires: "view_customer_stripe_card", labelKey: "billingNav.expiringCards" },
       { key: "renewals", path: "/billing/renewals", icon: IconRepeat, requires: "view_customer_service", labelKey: "billingNav.renewals" },
     ],
   },

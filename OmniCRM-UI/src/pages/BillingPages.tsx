@@ -1,10 +1,12 @@
-import { Anchor, Badge, Button, Card, Group, Stack, Table, Text, Title } from "@mantine/core";
+import { Anchor, Badge, Button, Card, Checkbox, Group, Select, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { modals } from "@mantine/modals";
-import { IconRefresh } from "@tabler/icons-react";
+import { IconMail, IconRefresh } from "@tabler/icons-react";
+import { useState } from "react";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { renewalsApi, type Renewal } from "../api/billing";
+import { cardLabel, stripeApi } from "../api/stripe";
 import { useAuth } from "../auth/AuthContext";
 import { InvoicesCard } from "../components/billing/InvoicesCard";
 import { TransactionsCard } from "../components/billing/TransactionsCard";
@@ -123,6 +125,88 @@ export function RenewalsPage() {
                             <Button size="compact-sm" variant="light" color="red" onClick={() => confirmRemove(r)}>{t("renewals.remove")}</Button>
                           </Group>
                         )}
+                      </Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
+          )}
+        <ListFooter pagination={list.data?.pagination} params={params} onChange={setParams} choices={[10, 25, 50, 100]} />
+      </Card>
+    </Stack>
+  );
+}
+
+/** Billing → Expiring Cards (spec 07 §1.8): cards expired or expiring soon, reminders one by one or in bulk. */
+export function ExpiringCardsPage() {
+  const { t } = useTranslation();
+  const { allows } = useAuth();
+  const [params, setParams] = useListParams({ per_page: 25, sort: "days_until_expiry", filters: { expiry_range: ["60"] } });
+  const list = useQuery({ queryKey: ["expiring-cards", params], queryFn: () => stripeApi.expiring(params), placeholderData: keepPreviousData });
+  const [selected, setSelected] = useState<Set<number>>(new Set());
+  const rows = list.data?.data ?? [];
+  const notify = useMutation({
+    mutationFn: (ids: number[]) => stripeApi.notify(ids),
+    onSuccess: (answer) => {
+      notifySuccess(t("cards.reminded", { sent: answer.sent.length, skipped: answer.skipped.length }));
+      answer.skipped.forEach((skip) => notifyError(new Error(`#${skip.card_id}: ${skip.reason}`)));
+      setSelected(new Set());
+    },
+    onError: notifyError,
+  });
+  const canNotify = allows("update_customer_stripe_card");
+  const filter = (name: string) => (params.filters[name]?.[0] as string | undefined) ?? null;
+  const setFilter = (name: string, value: string | null) => {
+    const filters = { ...params.filters };
+    if (value) filters[name] = [value]; else delete filters[name];
+    setParams({ filters });
+  };
+  const allChecked = rows.length > 0 && rows.every((r) => selected.has(r.card_id));
+  return (
+    <Stack>
+      <Group justify="space-between" wrap="wrap">
+        <Title order={2}>{t("cards.expiringTitle")}</Title>
+        {canNotify && (
+          <Button leftSection={<IconMail size={16} />} disabled={!selected.size} loading={notify.isPending}
+            onClick={() => notify.mutate([...selected])} data-testid="send-reminders">{t("cards.sendReminders", { count: selected.size })}</Button>
+        )}
+      </Group>
+      <Group align="flex-end" wrap="wrap">
+        <Select label={t("cards.range")} value={filter("expiry_range")} onChange={(v) => setFilter("expiry_range", v)} w={180}
+          data={[{ value: "30", label: t("cards.next30") }, { value: "60", label: t("cards.next60") }, { value: "90", label: t("cards.next90") }, { value: "expired", label: t("cards.alreadyExpired") }]} />
+        <Select label={t("cards.customerType")} value={filter("customer_account_type")} onChange={(v) => setFilter("customer_account_type", v)} clearable w={180}
+          data={[{ value: "Individual", label: t("customers.accountTypes.Individual") }, { value: "Business", label: t("customers.accountTypes.Business") }]} />
+        <TextInput label={t("cards.serviceType")} defaultValue={filter("service_type") ?? ""} w={180}
+          onBlur={(e) => setFilter("service_type", e.currentTarget.value.trim() || null)} />
+      </Group>
+      <Card withBorder>
+        {list.isError ? <ErrorState error={list.error} onRetry={() => list.refetch()} /> : list.isPending ? <LoadingState /> :
+          !rows.length ? <Text c="dimmed">{t("cards.empty")}</Text> : (
+            <Table.ScrollContainer minWidth={640}>
+              <Table striped data-testid="expiring-table">
+                <Table.Thead><Table.Tr>
+                  {canNotify && <Table.Th><Checkbox aria-label={t("cards.selectAll")} checked={allChecked}
+                    onChange={() => setSelected(allChecked ? new Set() : new Set(rows.map((r) => r.card_id)))} /></Table.Th>}
+                  <Table.Th>{t("cards.customer")}</Table.Th><Table.Th>{t("cards.card")}</Table.Th><Table.Th>{t("cards.expiry")}</Table.Th>
+                  <Table.Th>{t("cards.daysUntil")}</Table.Th><Table.Th>{t("cards.lastReminder")}</Table.Th><Table.Th>{t("common.actions")}</Table.Th>
+                </Table.Tr></Table.Thead>
+                <Table.Tbody>
+                  {rows.map((r) => (
+                    <Table.Tr key={r.card_id}>
+                      {canNotify && <Table.Td><Checkbox aria-label={t("cards.select", { card: cardLabel(r) })} checked={selected.has(r.card_id)}
+                        onChange={() => setSelected((cur) => { const next = new Set(cur); if (next.has(r.card_id)) next.delete(r.card_id); else next.add(r.card_id); return next; })} /></Table.Td>}
+                      <Table.Td><Anchor component={Link} to={`/customers/${r.customer_id}`}>{r.customer_name}</Anchor></Table.Td>
+                      <Table.Td>{cardLabel(r)}</Table.Td>
+                      <Table.Td>{r.expiry}</Table.Td>
+                      <Table.Td>{r.expired || (r.days_until_expiry ?? 0) < 0 ? <Badge color="red">{t("cards.expired")}</Badge>
+                        : <Badge color={(r.days_until_expiry ?? 0) <= 30 ? "orange" : "yellow"} variant="light">{t("cards.days", { count: r.days_until_expiry ?? 0 })}</Badge>}</Table.Td>
+                      <Table.Td>{r.last_reminder ?? "—"}</Table.Td>
+                      <Table.Td>
+                        <Group gap={4} wrap="nowrap">
+                          <Button size="compact-sm" variant="light" component={Link} to={`/customers/${r.customer_id}#9`}>{t("cards.update")}</Button>
+                          {canNotify && <Button size="compact-sm" variant="subtle" onClick={() => notify.mutate([r.card_id])}>{t("cards.notify")}</Button>}
+                        </Group>
                       </Table.Td>
                     </Table.Tr>
                   ))}

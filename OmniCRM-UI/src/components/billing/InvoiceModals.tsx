@@ -1,8 +1,8 @@
 import {
-  ActionIcon, Alert, Badge, Button, Group, Modal, SegmentedControl, Select, SimpleGrid, Stack, Table, Text, TextInput,
+  ActionIcon, Alert, Anchor, Badge, Button, Group, Modal, Radio, SegmentedControl, Select, SimpleGrid, Stack, Table, Text, TextInput,
 } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
-import { IconCircleMinus, IconCirclePlus, IconDownload, IconMail, IconCash, IconTrash } from "@tabler/icons-react";
+import { IconCircleMinus, IconCirclePlus, IconDownload, IconMail, IconCash, IconReceiptRefund, IconTrash } from "@tabler/icons-react";
 import { keepPreviousData, useMutation, useQuery } from "@tanstack/react-query";
 import { useEffect, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -15,7 +15,10 @@ import { confirmDanger, notifyError, notifySuccess } from "../../lib/feedback";
 import { isoDay, selectionTotals, taxLabel } from "../../lib/money";
 import { ErrorState, LoadingState } from "../States";
 import { BILLING_KEY, formatDate, InvoiceStatus, invoiceTitle, useRefreshBilling } from "./shared";
-import { billingExtensions } from "./extensions";
+import { cardLabel, payInvoiceByCard, preselectedCard, stripeApi } from "../../api/stripe";
+import { loadStripe } from "../../lib/stripeJs";
+import { useCards, useStripeConfig } from "./PaymentMethods";
+import { Link } from "react-router";
 
 /** Field errors of an API answer, keyed by field (shown under each input). */
 function fieldErrors(error: unknown): Record<string, string> {
@@ -203,7 +206,8 @@ export function useInvoiceActions() {
       email: !invoice.void && allows("view_customer_invoice"),
       pay: open && allows("update_customer_invoice"),
       void: open && allows("delete_customer_invoice"),
-      refund: billingExtensions.canRefund(invoice, allows),
+      // Only a card payment can be refunded, once, by staff (spec 07 §2.15).
+      refund: invoice.paid && !invoice.refunded && !invoice.void && invoice.payment_method === "Stripe" && allows("update_customer_invoice"),
     };
   };
 }
@@ -221,13 +225,24 @@ export function useInvoiceMutations() {
     onSuccess: () => notifySuccess(t("invoices.emailSent")),
     onError: notifyError,
   });
+  const refund = useMutation({
+    mutationFn: (invoice: Invoice) => stripeApi.refund(invoice.invoice_id),
+    onSuccess: (invoice) => { notifySuccess(t("invoices.refundDone", { id: invoice.invoice_id })); void refresh(); },
+    onError: notifyError,
+  });
+  const confirmRefund = (invoice: Invoice) => confirmDanger({
+    title: t("invoices.refundConfirmTitle", { id: invoice.invoice_id }),
+    message: <Text size="sm">{t("invoices.refundConfirm", { amount: formatMoney(invoice.retail_cost) })}</Text>,
+    confirmLabel: t("invoices.confirmRefund"),
+    onConfirm: () => refund.mutate(invoice),
+  });
   const confirmVoid = (invoice: Invoice, after?: () => void) => confirmDanger({
     title: t("invoices.voidTitle", { id: invoice.invoice_id }),
     message: <Text size="sm">{t("invoices.voidMessage")}</Text>,
     confirmLabel: t("invoices.void"),
     onConfirm: () => voidInvoice.mutate(invoice, { onSuccess: () => after?.() }),
   });
-  return { voidInvoice, email, confirmVoid };
+  return { voidInvoice, email, confirmVoid, refund, confirmRefund };
 }
 
 // ------------------------------------------------------------------------------------------- Details (§2.10)
@@ -241,7 +256,7 @@ export function InvoiceDetailsModal({ invoiceId, onClose, onPay }: {
   const detail = useQuery({ queryKey: [BILLING_KEY, "invoice", invoiceId], queryFn: () => invoicesApi.get(invoiceId!), enabled: invoiceId !== null });
   const actionsOf = useInvoiceActions();
   const { busy, download } = useDownload();
-  const { email, confirmVoid } = useInvoiceMutations();
+  const { email, confirmVoid, confirmRefund, refund } = useInvoiceMutations();
   const d = detail.data;
   const actions = d ? actionsOf(d) : null;
   return (
@@ -287,7 +302,10 @@ export function InvoiceDetailsModal({ invoiceId, onClose, onPay }: {
               </Button>
               {actions.email && <Button variant="light" leftSection={<IconMail size={16} />} loading={email.isPending} onClick={() => email.mutate(d)}>{t("invoices.sendEmail")}</Button>}
               {actions.pay && <Button leftSection={<IconCash size={16} />} onClick={() => onPay(d)} data-testid="details-pay">{t("invoices.pay")}</Button>}
-              {actions.refund && <billingExtensions.RefundButton invoice={d} />}
+              {actions.refund && (
+                <Button color="grape" variant="light" leftSection={<IconReceiptRefund size={16} />} loading={refund.isPending}
+                  onClick={() => confirmRefund(d)} data-testid="details-refund">{t("invoices.refund")}</Button>
+              )}
               {actions.void && <Button color="red" variant="light" leftSection={<IconTrash size={16} />} onClick={() => confirmVoid(d, onClose)}>{t("invoices.void")}</Button>}
             </Group>
           )}
@@ -305,27 +323,50 @@ function Info({ label, value }: { label: string; value?: string | null }) {
 
 export function PayInvoiceModal({ invoice, onClose }: { invoice: Invoice | InvoiceDetail | null; onClose: () => void }) {
   const { t } = useTranslation();
+  const { allows } = useAuth();
   const refresh = useRefreshBilling();
-  const methods = [...billingExtensions.payMethods(invoice), ...STAFF_PAYMENT_METHODS];
-  const [method, setMethod] = useState<string>(methods[0]);
+  const cardsAllowed = allows("view_customer_stripe_card");
+  const stripeConfig = useStripeConfig(invoice !== null && cardsAllowed);
+  const stripeOn = Boolean(cardsAllowed && stripeConfig.data?.configured);
+  const cards = useCards(invoice?.customer_id, invoice !== null && stripeOn);
+  const cardList = cards.data?.data ?? [];
+  const methods = [...(stripeOn ? ["Stripe"] : []), ...STAFF_PAYMENT_METHODS];
+  const [method, setMethod] = useState<string>("Cash");
+  const [cardId, setCardId] = useState<string | null>(null);
   const [reference, setReference] = useState("");
   const [date, setDate] = useState("");
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [extra, setExtra] = useState<Record<string, unknown>>({});
   useEffect(() => {
-    if (invoice) { setMethod(methods[0]); setReference(""); setDate(""); setErrors({}); setExtra({}); }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    if (invoice) { setReference(""); setDate(""); setErrors({}); }
   }, [invoice?.invoice_id]);
+  // The default card is preselected; without Stripe or without cards the pay modal starts on Cash.
+  useEffect(() => {
+    const card = preselectedCard(cardList);
+    setCardId(card ? String(card.card_id) : null);
+    setMethod(stripeOn && card ? "Stripe" : "Cash");
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [invoice?.invoice_id, stripeOn, cards.data]);
+  const card = method === "Stripe";
   const pay = useMutation({
-    mutationFn: () => billingExtensions.isCardMethod(method)
-      ? billingExtensions.payByCard(invoice!, extra)
-      : invoicesApi.pay(invoice!.invoice_id, {
-        payment_method: method, payment_reference: reference.trim() || undefined, payment_date: date || undefined,
-      }),
-    onSuccess: () => { notifySuccess(t("invoices.paid_done", { id: invoice!.invoice_id })); void refresh(); onClose(); },
+    mutationFn: async () => {
+      if (!card) {
+        return invoicesApi.pay(invoice!.invoice_id, {
+          payment_method: method, payment_reference: reference.trim() || undefined, payment_date: date || undefined,
+        });
+      }
+      return payInvoiceByCard(invoice!.invoice_id, cardId ? Number(cardId) : undefined, async (secret) => {
+        const config = stripeConfig.data!;
+        const stripe = await loadStripe(config.js_url ?? "https://js.stripe.com/v3/", config.publishable_key ?? "");
+        return stripe.confirmCardPayment(secret);
+      });
+    },
+    onSuccess: () => {
+      notifySuccess(t("invoices.paid_done", { id: invoice!.invoice_id }));
+      void refresh();
+      onClose();
+    },
     onError: (error) => { setErrors(fieldErrors(error)); notifyError(error); },
   });
-  const card = billingExtensions.isCardMethod(method);
   return (
     <Modal opened={invoice !== null} onClose={onClose} title={t("invoices.payTitle", { id: invoice?.invoice_id ?? "" })} data-testid="pay-modal">
       {invoice && (
@@ -338,7 +379,23 @@ export function PayInvoiceModal({ invoice, onClose }: { invoice: Invoice | Invoi
               data={methods.map((m) => ({ value: m, label: t(`payMethods.${m}`, { defaultValue: m }) }))} />
             {errors.payment_method && <Text c="red" size="xs">{errors.payment_method}</Text>}
           </div>
-          {card ? <billingExtensions.CardPicker invoice={invoice} onChange={setExtra} /> : (
+          {card ? (
+            cards.isPending ? <LoadingState /> : !cardList.length ? (
+              <Alert color="orange" data-testid="no-cards">
+                {t("invoices.noCards")}{" "}
+                <Anchor component={Link} to={`/customers/${invoice.customer_id}#9`} onClick={onClose}>{t("cards.add")}</Anchor>
+              </Alert>
+            ) : (
+              <Radio.Group label={t("cards.pickCard")} value={cardId} onChange={setCardId} error={errors.card_id}>
+                <Stack gap={6} mt={4}>
+                  {cardList.map((c) => (
+                    <Radio key={c.card_id} value={String(c.card_id)} data-testid={`pay-card-${c.card_id}`}
+                      label={`${cardLabel(c)} · ${c.expiry}${c.nickname ? ` · ${c.nickname}` : ""}${c.is_default ? ` (${t("cards.default")})` : ""}`} />
+                  ))}
+                </Stack>
+              </Radio.Group>
+            )
+          ) : (
             <>
               <TextInput label={t("invoices.paymentReference")} value={reference} onChange={(e) => setReference(e.currentTarget.value)}
                 error={errors.payment_reference} maxLength={255} data-testid="pay-reference" />
@@ -346,10 +403,10 @@ export function PayInvoiceModal({ invoice, onClose }: { invoice: Invoice | Invoi
                 onChange={(e) => setDate(e.currentTarget.value)} error={errors.payment_date} max={isoDay(0)} />
             </>
           )}
-          {pay.isError && !Object.keys(fieldErrors(pay.error)).length && <Alert color="red">{errorMessage(pay.error)}</Alert>}
+          {pay.isError && !Object.keys(fieldErrors(pay.error)).length && <Alert color="red" data-testid="pay-error">{errorMessage(pay.error)}</Alert>}
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>{t("common.cancel")}</Button>
-            <Button onClick={() => pay.mutate()} loading={pay.isPending} data-testid="pay-submit">{t("invoices.pay")}</Button>
+            <Button onClick={() => pay.mutate()} loading={pay.isPending} disabled={card && !cardList.length} data-testid="pay-submit">{t("invoices.pay")}</Button>
           </Group>
         </Stack>
       )}

@@ -1,5 +1,5 @@
 import { ActionIcon, Button, Card, Group, Select, Stack, Table, Text, TextInput, Title, Tooltip } from "@mantine/core";
-import { IconCash, IconDownload, IconMail, IconPlus, IconSearch, IconX } from "@tabler/icons-react";
+import { IconCash, IconDownload, IconMail, IconPlus, IconReceiptRefund, IconSearch, IconX } from "@tabler/icons-react";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -48,7 +48,7 @@ export function InvoicesCard({ params, setParams, customer }: {
   const [paying, setPaying] = useState<Invoice | null>(null);
   const actionsOf = useInvoiceActions();
   const { busy, download } = useDownload();
-  const { email, confirmVoid } = useInvoiceMutations();
+  const { email, confirmVoid, confirmRefund } = useInvoiceMutations();
 
   const apply = () => {
     const filters: ListParams["filters"] = {};
@@ -134,6 +134,12 @@ export function InvoicesCard({ params, setParams, customer }: {
                                 <Tooltip label={t("invoices.sendEmail")}>
                                   <ActionIcon variant="subtle" onClick={() => email.mutate(invoice)} loading={email.isPending && email.variables?.invoice_id === invoice.invoice_id}
                                     aria-label={`${t("invoices.sendEmail")} ${invoice.invoice_id}`}><IconMail size={18} /></ActionIcon>
+                                </Tooltip>
+                              )}
+                              {can.refund && (
+                                <Tooltip label={t("invoices.refund")}>
+                                  <ActionIcon variant="subtle" color="grape" onClick={() => confirmRefund(invoice)}
+                                    aria-label={`${t("invoices.refund")} ${invoice.invoice_id}`}><IconReceiptRefund size={18} /></ActionIcon>
                                 </Tooltip>
                               )}
                               {can.void && (
