@@ -128,7 +128,8 @@ export function PaymentMethodsCard({ customer }: { customer: { customer_id: numb
 /** Stripe Elements: card number, expiry and CVC are typed into Stripe's own field (spec 07 §1.5). */
 export function AddCardModal({ opened, onClose, customerId, onAdded }: { opened: boolean; onClose: () => void; customerId: number; onAdded: () => void }) {
   const { t } = useTranslation();
-  const holder = useRef<HTMLDivElement | null>(null);
+  // A callback ref: the modal's body mounts after its opening transition, so the Element waits for the node.
+  const [holder, setHolder] = useState<HTMLDivElement | null>(null);
   const element = useRef<StripeCardElement | null>(null);
   const stripeRef = useRef<Awaited<ReturnType<typeof loadStripe>> | null>(null);
   const stripeConfig = useStripeConfig(opened);
@@ -140,21 +141,24 @@ export function AddCardModal({ opened, onClose, customerId, onAdded }: { opened:
   const [ready, setReady] = useState(false);
 
   useEffect(() => {
-    if (!opened || !stripeConfig.data?.configured) return;
+    if (opened) { setName(""); setNickname(""); setErrors({}); setCardError(""); }
+  }, [opened]);
+  useEffect(() => {
+    if (!opened || !holder || !stripeConfig.data?.configured) return;
     let cancelled = false;
-    setName(""); setNickname(""); setErrors({}); setCardError(""); setReady(false);
+    setReady(false);
     const { js_url: jsUrl, publishable_key: key } = stripeConfig.data;
     loadStripe(jsUrl ?? "https://js.stripe.com/v3/", key ?? "").then((stripe) => {
-      if (cancelled || !holder.current) return;
+      if (cancelled) return;
       stripeRef.current = stripe;
       const card = stripe.elements().create("card", { hidePostalCode: true });
-      card.mount(holder.current);
+      card.mount(holder);
       card.on?.("change", (e) => setCardError(e.error?.message ?? ""));
       element.current = card;
       setReady(true);
     }).catch((error) => setCardError(errorMessage(error)));
     return () => { cancelled = true; element.current?.destroy(); element.current = null; };
-  }, [opened, stripeConfig.data]);
+  }, [opened, holder, stripeConfig.data]);
 
   const add = useMutation({
     mutationFn: async () => {
@@ -188,7 +192,7 @@ export function AddCardModal({ opened, onClose, customerId, onAdded }: { opened:
       <Stack>
         <div>
           <Text size="sm" fw={500} mb={4}>{t("cards.cardInfo")} <Text span c="red">*</Text></Text>
-          <div ref={holder} data-testid="card-element"
+          <div ref={setHolder} data-testid="card-element"
             style={{ border: "1px solid var(--mantine-color-gray-4)", borderRadius: 4, padding: 10, minHeight: 40 }} />
           {!ready && !cardError && <Text size="xs" c="dimmed">{t("cards.loadingStripe")}</Text>}
           {cardError && <Text size="xs" c="red" role="alert">{cardError}</Text>}
