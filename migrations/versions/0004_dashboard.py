@@ -1,5 +1,5 @@
 """Dashboard running totals (issue 16): invoices per month/paid/void, services per status, stock per template and
-state, each kept by triggers on its source table and backfilled from the rows.
+state, each kept by triggers on its source table and backfilled from the rows; an index for failed jobs per day.
 
 Revision ID: 0004_dashboard
 Revises: 0003_invoices
@@ -37,6 +37,7 @@ def upgrade():
         sa.Column("items", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("inventory_template_id", "item_state"),
     )
+    op.create_index("ix_Provision_status_created", "Provision", ["provisioning_status", "created"], unique=False)
     dialect = op.get_bind().dialect.name
     for statement in recount_statements() + trigger_statements(dialect):
         op.execute(statement)
@@ -46,6 +47,7 @@ def downgrade():
     from omnicrm.dashboard.models import drop_trigger_statements
     for statement in drop_trigger_statements():
         op.execute(statement)
+    op.drop_index("ix_Provision_status_created", table_name="Provision")
     op.drop_table("Dashboard_Stock_Count")
     op.drop_table("Dashboard_Service_Count")
     op.drop_table("Dashboard_Invoice_Total")
