@@ -198,8 +198,19 @@ describe("billing workspace", { timeout: 300_000 }, () => {
     await screenshot(page, "billing-transactions");
 
     await page.goto(`${server.baseUrl}/billing/renewals`);
-    await page.getByTestId("renewals-table").getByText("Mobile - +44 7700 900999").first().waitFor();
+    const renewal = page.getByTestId("renewal-row").filter({ hasText: "Mobile - +44 7700 900999" });
+    await renewal.first().waitFor();
     await screenshot(page, "billing-renewals");
+    const before = await renewal.count();
+    await renewal.first().getByRole("button", { name: "Remove Auto-Renewal" }).click();
+    await page.getByText("The service will not renew automatically.", { exact: false }).waitFor();
+    await page.getByTestId("confirm-danger").click();
+    await page.getByText("Auto-renewal removed").waitFor();
+    await page.getByRole("button", { name: "Refresh" }).click();
+    await page.waitForFunction(
+      (n) => [...document.querySelectorAll("[data-testid=renewal-row]")].filter((r) => r.textContent.includes("Mobile - +44 7700 900999")).length < n,
+      before,
+    );
 
     // Narrow screens: no sideways scrolling of the page itself.
     await page.setViewportSize({ width: 390, height: 844 });
@@ -208,6 +219,15 @@ describe("billing workspace", { timeout: 300_000 }, () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `page is ${overflow}px wider than the screen`);
     await screenshot(page, "billing-invoices-390");
+    await page.goto(`${server.baseUrl}/dashboard`);
+    await page.getByTestId("revenue-chart").waitFor();
+    const dashOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(dashOverflow <= 0, `dashboard is ${dashOverflow}px wider than the screen`);
+    await screenshot(page, "billing-dashboard-390");
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(`${server.baseUrl}/dashboards`);
+    await page.getByTestId("grafana-none").waitFor();
+    await screenshot(page, "billing-grafana");
     assert.deepEqual(errors, []);
     await page.close();
   });
