@@ -192,6 +192,17 @@ describe("billing workspace", { timeout: 300_000 }, () => {
     await page.waitForURL(/sort=retail_cost/);
     await screenshot(page, "billing-invoices");
 
+    // Generate from the system-wide page: the customer is found by name; the router released by the void is there.
+    await page.getByTestId("generate-open").click();
+    const modal = page.getByRole("dialog", { name: "Generate Proforma Invoice" });
+    await modal.getByText("Choose a customer to see their unbilled transactions").waitFor();
+    await modal.getByTestId("generate-customer").fill("Billing E2E");
+    await page.getByRole("option", { name: /Billing E2E Ltd/ }).click();
+    await modal.getByTestId("preview-table").getByText("Router").waitFor();
+    await modal.getByTestId("generate-submit").getByText("Generate Invoice (1)").waitFor();
+    assert.match(await modal.getByTestId("generate-customer").inputValue(), /Billing E2E Ltd/);
+    await modal.getByRole("button", { name: "Cancel" }).click();
+
     await page.goto(`${server.baseUrl}/billing/transactions`);
     await page.getByTestId("transactions-table").waitFor();
     await page.getByTestId("widget-unbilled").getByTestId("widget-amount").waitFor();

@@ -1,14 +1,13 @@
 import {
-  ActionIcon, Alert, Anchor, Badge, Button, Group, Modal, Radio, SegmentedControl, Select, SimpleGrid, Stack, Table, Text, TextInput,
+  ActionIcon, Alert, Anchor, Badge, Button, Group, Modal, Radio, SegmentedControl, SimpleGrid, Stack, Table, Text, TextInput,
 } from "@mantine/core";
-import { useDebouncedValue } from "@mantine/hooks";
 import { IconCircleMinus, IconCirclePlus, IconDownload, IconMail, IconCash, IconReceiptRefund, IconTrash } from "@tabler/icons-react";
-import { keepPreviousData, useMutation, useQuery } from "@tanstack/react-query";
-import { useEffect, useMemo, useState } from "react";
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError, errorMessage } from "../../api";
 import { downloadInvoicePdf, invoicesApi, STAFF_PAYMENT_METHODS, type Invoice, type InvoiceDetail } from "../../api/billing";
-import { customersApi } from "../../api/customers";
+import { CustomerPicker } from "./CustomerPicker";
 import { useAuth } from "../../auth/AuthContext";
 import { formatMoney } from "../../config";
 import { confirmDanger, notifyError, notifySuccess } from "../../lib/feedback";
@@ -36,8 +35,6 @@ export function GenerateInvoiceModal({ opened, onClose, customer }: {
   const { t } = useTranslation();
   const refresh = useRefreshBilling();
   const [customerId, setCustomerId] = useState<string | null>(customer ? String(customer.customer_id) : null);
-  const [search, setSearch] = useState("");
-  const [debounced] = useDebouncedValue(search, 250);
   const [title, setTitle] = useState("");
   const [start, setStart] = useState(isoDay(-14));
   const [end, setEnd] = useState(isoDay(0));
@@ -50,17 +47,6 @@ export function GenerateInvoiceModal({ opened, onClose, customer }: {
     setCustomerId(customer ? String(customer.customer_id) : null);
     setTitle(""); setStart(isoDay(-14)); setEnd(isoDay(0)); setDue(isoDay(0)); setExcluded(new Set()); setErrors({});
   }, [opened, customer]);
-
-  const customers = useQuery({
-    queryKey: ["customers", "pick", debounced],
-    queryFn: () => customersApi.list({ page: 1, per_page: 20, order: "asc", sort: "customer_name", search: debounced, filters: {} }),
-    enabled: opened && !customer,
-    placeholderData: keepPreviousData,
-  });
-  const options = useMemo(() => {
-    const list = (customers.data?.data ?? []).map((c) => ({ value: String(c.customer_id), label: `${c.customer_name} (#${c.customer_id})` }));
-    return list;
-  }, [customers.data]);
 
   const badRange = Boolean(start && end && start > end);
   const id = customerId ? Number(customerId) : null;
@@ -102,10 +88,8 @@ export function GenerateInvoiceModal({ opened, onClose, customer }: {
         {customer ? (
           <TextInput label={t("invoices.customer")} value={customer.customer_name} disabled />
         ) : (
-          <Select label={t("invoices.searchClients")} placeholder={t("invoices.searchClientsHelp")} searchable data={options}
-            value={customerId} onChange={setCustomerId} searchValue={search} onSearchChange={setSearch}
-            nothingFoundMessage={customers.isFetching ? t("common.loading") : t("common.noResults")}
-            error={errors.customer_id} data-testid="generate-customer" filter={({ options: all }) => all} required />
+          <CustomerPicker label={t("invoices.searchClients")} value={customerId} onChange={setCustomerId}
+            error={errors.customer_id} testId="generate-customer" />
         )}
         <TextInput label={t("invoices.titleField")} description={t("invoices.titleHelp")} value={title}
           onChange={(e) => setTitle(e.currentTarget.value)} error={errors.title} maxLength={255} />

@@ -2,7 +2,6 @@ import {
   ActionIcon, Badge, Button, Card, Group, Menu, Modal, SegmentedControl, Select, SimpleGrid, Stack, Table, Text, TextInput, Textarea, Title,
 } from "@mantine/core";
 import { useForm } from "@mantine/form";
-import { useDebouncedValue } from "@mantine/hooks";
 import { IconCheck, IconDots, IconDownload, IconEye, IconPlus, IconSearch, IconX } from "@tabler/icons-react";
 import { keepPreviousData, useMutation, useQuery } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
@@ -16,6 +15,7 @@ import { applyApiErrors, confirmDanger, notifyError, notifySuccess } from "../..
 import type { ListParams } from "../../lib/listParams";
 import { fromCents, isoDay, previewTax, taxLabel, toCents } from "../../lib/money";
 import { ListFooter, SortableTh } from "../ListControls";
+import { CustomerPicker } from "./CustomerPicker";
 import { ErrorState, LoadingState } from "../States";
 import { useDownload } from "./InvoiceModals";
 import { BILLING_KEY, formatDate, useRefreshBilling } from "./shared";
@@ -214,8 +214,6 @@ export function AddTransactionModal({ opened, onClose, customer }: {
 }) {
   const { t } = useTranslation();
   const refresh = useRefreshBilling();
-  const [search, setSearch] = useState("");
-  const [debounced] = useDebouncedValue(search, 250);
   const [general, setGeneral] = useState("");
   const initial: TxForm = {
     customer_id: customer ? String(customer.customer_id) : "", transaction_type: "debit", credit_type: "", title: "", description: "",
@@ -238,12 +236,6 @@ export function AddTransactionModal({ opened, onClose, customer }: {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [opened]);
   const customerId = form.values.customer_id ? Number(form.values.customer_id) : null;
-  const customers = useQuery({
-    queryKey: ["customers", "pick", debounced],
-    queryFn: () => customersApi.list({ page: 1, per_page: 20, order: "asc", sort: "customer_name", search: debounced, filters: {} }),
-    enabled: opened && !customer,
-    placeholderData: keepPreviousData,
-  });
   const services = useQuery({ queryKey: ["services", "customer", customerId], queryFn: () => servicesApi.ofCustomer(customerId!), enabled: opened && customerId !== null });
   const sites = useQuery({ queryKey: ["sites", customerId], queryFn: () => customersApi.sites(customerId!), enabled: opened && customerId !== null });
   const credit = form.values.transaction_type === "credit";
@@ -270,9 +262,8 @@ export function AddTransactionModal({ opened, onClose, customer }: {
       <form onSubmit={form.onSubmit((v) => create.mutate(v))} noValidate>
         <Stack>
           {customer ? <TextInput label={t("transactions.customer")} value={customer.customer_name} disabled /> : (
-            <Select label={t("transactions.customer")} searchable required searchValue={search} onSearchChange={setSearch}
-              data={(customers.data?.data ?? []).map((c) => ({ value: String(c.customer_id), label: `${c.customer_name} (#${c.customer_id})` }))}
-              filter={({ options }) => options} {...form.getInputProps("customer_id")} data-testid="tx-customer" />
+            <CustomerPicker label={t("transactions.customer")} value={form.values.customer_id || null}
+              onChange={(v) => form.setFieldValue("customer_id", v ?? "")} error={form.errors.customer_id as string | undefined} testId="tx-customer" />
           )}
           <SegmentedControl fullWidth data={[{ value: "debit", label: t("transactions.debit") }, { value: "credit", label: t("transactions.credit") }]}
             {...form.getInputProps("transaction_type")} aria-label={t("transactions.type")} data-testid="tx-type" />
