@@ -74,3 +74,18 @@ def test_needs_permission(client, make_user, world):
     headers = make_user(permissions=["view_customer"])
     assert client.get("/crm/transaction/", headers=headers).status_code == 403
     assert client.get("/crm/transaction/stats", headers=headers).status_code == 403
+
+
+def test_an_invoice_due_today_is_not_overdue_yet(client, admin_headers, world):
+    """The generate modal's default due date is today: such an invoice is overdue from tomorrow on."""
+    from omnicrm.db import utcnow
+    today = utcnow().date()
+    body = {"customer_id": world["jane"], "start_date": (today - timedelta(days=14)).isoformat(),
+            "end_date": today.isoformat(), "due_date": today.isoformat()}
+    invoice = client.put("/crm/invoice/", json=body, headers=admin_headers).get_json()
+    assert invoice["status"] == "Unpaid" and invoice["overdue"] is False
+    with client.application.app_context():
+        row = db.session.get(Invoice, invoice["invoice_id"])
+        row.due_date = row.due_date - timedelta(days=1)
+        db.session.commit()
+    assert client.get(f"/crm/invoice/invoice_id/{invoice['invoice_id']}", headers=admin_headers).get_json()["overdue"] is True

@@ -127,6 +127,7 @@ describe("billing workspace", { timeout: 300_000 }, () => {
     await details.getByTestId("invoice-total").getByText(/82\.50/).waitFor();
     await details.getByText("$7.50 (10%)").or(details.getByText(/7\.50 \(10%\)/)).first().waitFor();
     for (const name of ["Download PDF", "Send Email", "Pay Invoice", "Delete"]) await details.getByRole("button", { name }).waitFor();
+    await page.waitForTimeout(400);  // the modal's opening transition
     await screenshot(page, "billing-invoice-details");
 
     // PDF download.

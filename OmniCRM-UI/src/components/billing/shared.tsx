@@ -28,7 +28,7 @@ export const INVOICE_STATUS_COLORS: Record<string, string> = { Paid: "green", Un
 export function InvoiceStatus({ invoice }: { invoice: Invoice }) {
   const { t } = useTranslation();
   return (
-    <Group gap={4} wrap="nowrap">
+    <Group gap={4} wrap="wrap" miw={90}>
       {invoice.void ? <Badge color="gray" variant="light">{t("invoices.voided")}</Badge> : (
         <Badge color={INVOICE_STATUS_COLORS[invoice.status] ?? "gray"} variant="light" data-testid="invoice-status">
           {t(`invoices.${invoice.status.toLowerCase()}`, { defaultValue: invoice.status })}
