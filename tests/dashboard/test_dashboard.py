@@ -159,3 +159,21 @@ def test_the_totals_follow_every_write(app, client, admin_headers, world):
     body = figures()
     assert body["active_services"]["count"] == 1
     assert [(t["item"], t["available"]) for t in body["low_stock"]["templates"]] == [("Router", 0)]
+
+
+def test_deleting_a_bundle_parent_keeps_the_counts(app, client, admin_headers, world):
+    """Deleting a parent service nulls its children's bundled_parent (a foreign-key action that fires the children's
+    UPDATE trigger inside the DELETE): the totals stay exact and nothing fails."""
+    from sqlalchemy import text
+    with app.app_context():
+        parent = db.session.query(Service).filter_by(service_status="Active").first()
+        child = Service(customer_id=parent.customer_id, service_name="Child", service_uuid="U_child",
+                        service_type="mobile", service_status="Active", bundled_parent=parent.service_id)
+        db.session.add(child)
+        db.session.commit()
+        assert client.get("/crm/dashboard/", headers=admin_headers).get_json()["active_services"]["count"] == 4
+        if db.get_engine().dialect.name == "sqlite":
+            db.session.execute(text("PRAGMA foreign_keys=ON"))
+        db.session.execute(text("DELETE FROM `Service` WHERE service_id = :id"), {"id": parent.service_id})
+        db.session.commit()
+    assert client.get("/crm/dashboard/", headers=admin_headers).get_json()["active_services"]["count"] == 3

@@ -52,12 +52,20 @@ TOTALS = {
 
 
 def _bump(dialect, target, keys, counters, row, sign):
-    insert = "INSERT OR IGNORE" if dialect == "sqlite" else "INSERT IGNORE"
+    """Make sure the bucket row exists, then add (or take away) the row's contribution."""
     columns = ", ".join(f"`{c}`" for c in [*keys, *counters])
     values = ", ".join([*(e.format(r=row) for e in keys.values()), *("0" for _ in counters)])
     sets = ", ".join(f"`{c}` = `{c}` {sign} {e.format(r=row)}" for c, e in counters.items())
     where = " AND ".join(f"`{c}` = {e.format(r=row)}" for c, e in keys.items())
-    return f"{insert} INTO `{target}` ({columns}) VALUES ({values}); UPDATE `{target}` SET {sets} WHERE {where};"
+    if dialect == "sqlite":
+        # Not INSERT OR IGNORE: in a trigger fired by a foreign-key action (ON DELETE SET NULL of a parent row) SQLite
+        # applies the outer statement's conflict policy and the IGNORE is lost. SQLite has one writer at a time, so
+        # "insert unless it exists" cannot race.
+        ensure = (f"INSERT INTO `{target}` ({columns}) SELECT {values} "
+                  f"WHERE NOT EXISTS (SELECT 1 FROM `{target}` WHERE {where});")
+    else:
+        ensure = f"INSERT IGNORE INTO `{target}` ({columns}) VALUES ({values});"
+    return f"{ensure} UPDATE `{target}` SET {sets} WHERE {where};"
 
 
 def trigger_statements(dialect):
