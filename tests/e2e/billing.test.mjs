@@ -54,6 +54,16 @@ describe("billing workspace", { timeout: 300_000 }, () => {
     await screenshot(page, "billing-dashboard");
     await page.getByTestId("fig-active-services").click();
     await page.waitForURL(/\/services\?filters=/);
+    // A low-stock template opens the inventory list filtered to its free items: the same number as the figure.
+    await page.goBack();
+    const low = figures.low_stock.templates[0];
+    await page.getByTestId("fig-low-stock").getByRole("link", { name: low.item }).click();
+    await page.waitForURL(/\/inventory\?filters=/);
+    await page.getByText(new RegExp(`of ${low.available}$`)).waitFor();
+    await page.goBack();
+    await page.getByTestId("fig-new-customers").click();
+    await page.waitForURL(/\/customers\?.*filters=/);
+    await page.getByText(new RegExp(`of ${figures.new_customers.count}$`)).waitFor();
     assert.deepEqual(errors, []);
     await page.close();
   });
