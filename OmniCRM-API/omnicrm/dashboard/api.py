@@ -17,7 +17,7 @@ def _threshold():
         return service.DEFAULT_LOW_STOCK
 
 
-@ns.route("/")
+@ns.route("", "/")
 class Dashboard(Resource):
     @requires("view_customer")
     @ns.response(200, "{active_services, new_customers, revenue{this_month, last_month, trend_percent, by_month}, "
