@@ -84,6 +84,9 @@ def _wipe():
         if table.name in ("Permission",):
             continue
         session.execute(table.delete())
+    # The dashboard's totals are kept by triggers on Invoice/Service/Inventory: clear them once those rows are gone.
+    for name in ("Dashboard_Invoice_Total", "Dashboard_Service_Count", "Dashboard_Stock_Count"):
+        session.execute(Base.metadata.tables[name].delete())
     session.commit()
 
 

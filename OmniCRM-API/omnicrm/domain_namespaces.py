@@ -2,7 +2,7 @@
 import importlib
 
 DOMAINS = ("customers", "activity", "products", "inventory", "services", "ocs", "provisioning", "billing", "payments",
-           "communications", "utilities", "topup", "cbc", "portal")
+           "communications", "utilities", "topup", "cbc", "portal", "dashboard")
 
 
 def all_namespaces():

@@ -14,3 +14,4 @@ from omnicrm.services.models import *  # noqa: F401,F403
 from omnicrm.topup.models import *  # noqa: F401,F403
 from omnicrm.utilities.models import *  # noqa: F401,F403
 from omnicrm.db import Base  # noqa: F401
+from omnicrm.dashboard.models import *  # noqa: F401,F403

@@ -56,3 +56,16 @@ describe("temporary passwords", () => {
     for (let i = 0; i < 200; i += 1) expect(passwordProblems(generateTempPassword())).toEqual([]);
   });
 });
+
+describe("Grafana dashboards (REACT_APP_GRAFANA_URLS / _LABELS)", () => {
+  it("pairs URLs with labels by position and drops what is not http(s)", async () => {
+    const { grafanaDashboards, readConfig } = await import("./config");
+    expect(grafanaDashboards("http://g1/d/abc, https://g2/d/xyz,javascript:alert(1)", "Monitoreo de Red,Salud del Servicio")).toEqual([
+      { url: "http://g1/d/abc", label: "Monitoreo de Red" }, { url: "https://g2/d/xyz", label: "Salud del Servicio" },
+    ]);
+    expect(grafanaDashboards("http://g1/d/abc", "")).toEqual([{ url: "http://g1/d/abc", label: "Grafana 1" }]);
+    expect(readConfig({ REACT_APP_GRAFANA_URLS: "http://g/d/1", REACT_APP_GRAFANA_LABELS: "Net" }).grafanaDashboards)
+      .toEqual([{ url: "http://g/d/1", label: "Net" }]);
+    expect(readConfig({}).grafanaDashboards).toEqual([]);
+  });
+});

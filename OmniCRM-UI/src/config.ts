@@ -43,6 +43,15 @@ export interface AppConfig {
   faqsUrl: string;
   supportUrl: string;
   allowSocialLogins: boolean;
+  /** Grafana dashboards embedded on the Dashboards page (REACT_APP_GRAFANA_URLS / _LABELS, positional). */
+  grafanaDashboards: { url: string; label: string }[];
+}
+
+/** Comma-separated Grafana URLs with their labels by position; only http(s) URLs are kept. */
+export function grafanaDashboards(urls: string, labels: string): { url: string; label: string }[] {
+  const names = labels.split(",").map((l) => l.trim());
+  return urls.split(",").map((u) => u.trim()).filter((u) => /^https?:\/\//i.test(u))
+    .map((url, i) => ({ url, label: names[i] || `Grafana ${i + 1}` }));
 }
 
 const HEX = /^#[0-9a-fA-F]{6}$/;
@@ -96,6 +105,7 @@ export function readConfig(env: Env): AppConfig {
     faqsUrl: pick(env, "FAQS_URL"),
     supportUrl: pick(env, "SUPPORT_URL"),
     allowSocialLogins: pick(env, "ALLOW_SOCIAL_LOGINS").toLowerCase() === "yes",
+    grafanaDashboards: grafanaDashboards(pick(env, "GRAFANA_URLS"), pick(env, "GRAFANA_LABELS")),
   };
 }
 

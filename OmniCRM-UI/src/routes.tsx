@@ -33,6 +33,12 @@ const CbcListPage = lazyPage(() => import("./pages/CbcPages"), "CbcListPage");
 const CbcCreatePage = lazyPage(() => import("./pages/CbcPages"), "CbcCreatePage");
 const CbcAlertPage = lazyPage(() => import("./pages/CbcPages"), "CbcAlertPage");
 const CbcZonesPage = lazyPage(() => import("./pages/CbcPages"), "CbcZonesPage");
+const DashboardPage = lazyPage(() => import("./pages/DashboardPage"), "DashboardPage");
+const GrafanaPage = lazyPage(() => import("./pages/DashboardPage"), "GrafanaPage");
+const InvoicesPage = lazyPage(() => import("./pages/BillingPages"), "InvoicesPage");
+const TransactionsPage = lazyPage(() => import("./pages/BillingPages"), "TransactionsPage");
+const RenewalsPage = lazyPage(() => import("./pages/BillingPages"), "RenewalsPage");
+const ExpiringCardsPage = lazyPage(() => import("./pages/BillingPages"), "ExpiringCardsPage");
 const VerifyEmailPage = lazyPage(() => import("./pages/VerifyEmailPage"), "VerifyEmailPage");
 
 /** Logged-in pages: no session → login (coming back afterwards); a forced password change comes first. */
@@ -80,7 +86,13 @@ export const routes: RouteObject[] = [
             element: <ForcedOrShell />,
             errorElement: <RouteErrorPage />,
             children: [
-              { index: true, element: <Navigate to="/customers" replace /> },
+              { index: true, element: <Navigate to="/dashboard" replace /> },
+              { path: "dashboard", element: <Guard requires="view_customer"><DashboardPage /></Guard> },
+              { path: "dashboards", element: <Guard requires={["view_customer_service", "view_provision"]}><GrafanaPage /></Guard> },
+              { path: "billing/invoices", element: <Guard requires="view_customer_invoice"><InvoicesPage /></Guard> },
+              { path: "billing/transactions", element: <Guard requires="view_customer_transaction"><TransactionsPage /></Guard> },
+              { path: "billing/expiring-cards", element: <Guard requires="view_customer_stripe_card"><ExpiringCardsPage /></Guard> },
+              { path: "billing/renewals", element: <Guard requires="view_customer_service"><RenewalsPage /></Guard> },
               { path: "change-password", element: <ChangePasswordPage /> },
               { path: "sessions", element: <SessionsPage /> },
               { path: "customers", element: <Guard requires="view_customer"><CustomersPage /></Guard> },

@@ -48,7 +48,7 @@ describe("sign-in screens", { timeout: 180_000 }, () => {
     const page = await browser.context.newPage();
     const errors = watchErrors(page);
     await login(page, server.baseUrl);
-    await page.waitForURL(/\/customers$/);
+    await page.waitForURL(/\/dashboard$/);
 
     await page.getByTestId("user-menu").click();
     await page.getByTestId("enable-2fa").click();
@@ -85,8 +85,8 @@ describe("sign-in screens", { timeout: 180_000 }, () => {
     const loginStep = Math.max(currentStep(), setupStep + 1);
     await page.getByLabel("6-digit code").fill(totp(secret, loginStep));
     // No button: the 6th digit sends the code.
-    await page.waitForURL(/\/customers$/);
-    await page.getByTestId("customers-table").waitFor();
+    await page.waitForURL(/\/dashboard$/);
+    await page.getByTestId("fig-active-services").waitFor();
 
     // The administrator's "Reset 2FA" (confirmed) turns it off again: the wizard is offered again.
     await page.goto(`${server.baseUrl}/users`);
@@ -108,7 +108,7 @@ describe("sign-in screens", { timeout: 180_000 }, () => {
     await page.getByLabel(/^Password/).fill(ADMIN.password);
     await page.getByLabel("Remember me for 30 days").check();
     await page.getByRole("button", { name: "Sign in" }).click();
-    await page.waitForURL(/\/customers$/);
+    await page.waitForURL(/\/dashboard$/);
     await page.waitForLoadState("networkidle");  // the console has stored its session: the edit below sticks
 
     const cookies = await browser.context.cookies(server.baseUrl + "/crm/auth/refresh");

@@ -72,7 +72,7 @@ describe("staff console", { timeout: 180_000 }, () => {
   it("creates, deletes and restores a user with feedback at each step", async () => {
     const page = await browser.context.newPage();
     await login(page, server.baseUrl);
-    await page.waitForURL(/\/customers$/);
+    await page.waitForURL(/\/dashboard$/);
     await page.goto(`${server.baseUrl}/users`);
     await page.getByTestId("new-user").click();
     const dialog = page.getByRole("dialog");
@@ -110,7 +110,7 @@ describe("staff console", { timeout: 180_000 }, () => {
     const page = await browser.context.newPage();
     await page.setViewportSize({ width: 390, height: 844 });
     await login(page, server.baseUrl);
-    await page.waitForURL(/\/customers$/);
+    await page.waitForURL(/\/dashboard$/);
     await page.getByRole("button", { name: "Open menu" }).click();
     await page.getByRole("navigation", { name: "Main" }).getByText("Users & roles").click();
     await page.waitForURL(/\/users$/);

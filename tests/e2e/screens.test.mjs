@@ -24,7 +24,7 @@ describe("staff console screens", { timeout: 240_000 }, () => {
     page = await browser.context.newPage();
     errors = watchErrors(page);
     await login(page, server.baseUrl);
-    await page.waitForURL(/\/customers$/);
+    await page.waitForURL(/\/dashboard$/);
   });
 
   after(async () => {

@@ -35,6 +35,16 @@ FILTERABLE = {"void": service.void_filter, "billed": service.billed_filter, "ser
 
 @ns.route("/")
 class TransactionCollection(Resource):
+    @requires("view_customer_transaction", own="view_own_customer_transaction")
+    @ns.expect(list_parser)
+    def get(self):
+        """Every customer's transactions (Billing → Transactions), same list convention as a customer's: voided
+        rows hidden unless filtered on `void`; filters billed, void, customer_id, invoice_id, transaction_type."""
+        return paginate(service.all_transactions_query(), service.hide_void_by_default(parse_list_params()),
+                        sortable=SORTABLE, default_sort="transaction_id",
+                        filterable={**FILTERABLE, "customer_id": Transaction.customer_id},
+                        search_clause=service.search_clause, serialize=service.transaction_to_dict)
+
     @requires("create_customer_transaction")
     @ns.expect(transaction_model)
     @ns.response(200, "Created", transaction_model)
@@ -72,6 +82,24 @@ class TransactionItem(Resource):
         row = service.void_transaction(service.get_transaction(transaction_id))
         db.session.commit()
         return service.transaction_to_dict(row)
+
+
+@ns.route("/stats")
+class TransactionStatistics(Resource):
+    @requires("view_customer_transaction", own="view_own_customer_transaction")
+    def get(self):
+        """The four widgets of spec 07 §4.4 (voided transactions not counted), month trends in percent."""
+        return service.statistics()
+
+
+@ns.route("/customer_id/<int:customer_id>/stats")
+class CustomerTransactionStatistics(Resource):
+    @requires("view_customer_transaction", own="view_own_customer_transaction")
+    def get(self, customer_id):
+        """The transaction widgets for one customer."""
+        ensure_customer_visible(customer_id)
+        service.customer_transactions_query(customer_id)  # 404 for a missing customer
+        return service.statistics(customer_id)
 
 
 @ns.route("/customer_id/<int:customer_id>")

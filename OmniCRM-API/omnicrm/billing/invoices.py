@@ -175,8 +175,10 @@ def status(invoice):
 
 
 def is_overdue(invoice):
-    """Unpaid, not voided and past its due date (the self-care list's "Overdue", spec 07 §2.2.1)."""
-    return not invoice.paid and not invoice.void and invoice.due_date is not None and invoice.due_date < utcnow()
+    """Unpaid, not voided and past its due date (the self-care list's "Overdue", spec 07 §2.2.1): an invoice due
+    today (a due date is a day, stored as its 00:00 UTC) is overdue from tomorrow, not from the moment it is made."""
+    today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    return not invoice.paid and not invoice.void and invoice.due_date is not None and invoice.due_date < today
 
 
 def invoice_to_dict(invoice):

@@ -164,3 +164,43 @@ def transaction_to_dict(row):
             "wholesale_cost": plain(row.wholesale_cost), "tax_percentage": plain(row.tax_percentage),
             "tax_amount": plain(row.tax_amount), "void": bool(row.void), "created": iso(row.created),
             "last_modified": iso(row.last_modified)}
+
+
+def all_transactions_query():
+    """Every customer's transactions (the system-wide Billing → Transactions list, spec 07 §4.3); a customer user
+    sees only its own."""
+    from omnicrm.auth.identity import customer_scope
+    stmt = select(Transaction)
+    if customer_scope() is not None:
+        stmt = stmt.where(Transaction.customer_id == customer_scope())
+    return stmt
+
+
+def statistics(customer_id=None, now=None):
+    """The four widgets of spec 07 §4.4 over not voided transactions: total, unbilled, this month and last month
+    (sums of retail cost, with counts), the month widgets with their change in percent."""
+    from sqlalchemy import and_, func
+
+    from omnicrm.auth.identity import customer_scope
+    from omnicrm.billing.invoices import _month_start, _trend
+    from omnicrm.db import utcnow
+    base = [Transaction.void.is_(False)]
+    if customer_id is not None:
+        base.append(Transaction.customer_id == customer_id)
+    if customer_scope() is not None:
+        base.append(Transaction.customer_id == customer_scope())
+    now = now or utcnow()
+    this, last, before = _month_start(now), _month_start(now, 1), _month_start(now, 2)
+
+    def widget(*where):
+        count, amount = db.session.execute(select(func.count(), func.coalesce(func.sum(Transaction.retail_cost), 0))
+                                           .where(and_(*base, *where))).one()
+        return {"count": count, "amount": Decimal(amount).quantize(CENT)}
+
+    widgets = {"total": widget(), "unbilled": widget(Transaction.invoice_id.is_(None)),
+               "this_month": widget(Transaction.created >= this),
+               "last_month": widget(Transaction.created >= last, Transaction.created < this)}
+    month_before = widget(Transaction.created >= before, Transaction.created < last)
+    widgets["this_month"]["trend_percent"] = _trend(widgets["this_month"]["amount"], widgets["last_month"]["amount"])
+    widgets["last_month"]["trend_percent"] = _trend(widgets["last_month"]["amount"], month_before["amount"])
+    return {name: {k: plain(v) for k, v in w.items()} for name, w in widgets.items()}

@@ -4,7 +4,7 @@ import {
 } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import {
-  IconAntenna, IconApps, IconBell, IconBox, IconBuildingWarehouse, IconDevices, IconKey, IconLanguage, IconLogout, IconMoon, IconPackage,
+  IconAntenna, IconApps, IconArrowsExchange, IconBell, IconChartLine, IconCreditCard, IconFileInvoice, IconHome, IconReceipt, IconRepeat, IconBox, IconBuildingWarehouse, IconDevices, IconKey, IconLanguage, IconLogout, IconMoon, IconPackage,
   IconRocket, IconShieldLock, IconSun, IconUserCog, IconUsers, IconWorldWww,
 } from "@tabler/icons-react";
 import { Suspense, type ComponentType } from "react";
@@ -23,16 +23,37 @@ import { TwoFactorSetup } from "./TwoFactorSetup";
 
 interface NavEntry extends MenuItem {
   icon: ComponentType<{ size?: number }>;
+  /** The label's i18n key when it is not `nav.<key>`. */
+  labelKey?: string;
+  /** A group (e.g. Billing): shown when any child is allowed, opened while one of its pages is shown. */
+  children?: NavEntry[];
 }
+
+/** Billing (spec 07 §2.6, §4.3, §1.8; spec 05 §5) and the Grafana dashboards page (spec 01). */
+const BILLING_NAVIGATION: NavEntry[] = [
+  {
+    key: "billing", path: "/billing", icon: IconReceipt, labelKey: "billingNav.billing",
+    requires: ["view_customer_invoice", "view_customer_transaction", "view_customer_stripe_card", "view_customer_service"],
+    children: [
+      { key: "invoices", path: "/billing/invoices", icon: IconFileInvoice, requires: "view_customer_invoice", labelKey: "billingNav.invoices" },
+      { key: "transactions", path: "/billing/transactions", icon: IconArrowsExchange, requires: "view_customer_transaction", labelKey: "billingNav.transactions" },
+      { key: "expiringCards", path: "/billing/expiring-cards", icon: IconCreditCard, requires: "view_customer_stripe_card", labelKey: "billingNav.expiringCards" },
+      { key: "renewals", path: "/billing/renewals", icon: IconRepeat, requires: "view_customer_service", labelKey: "billingNav.renewals" },
+    ],
+  },
+  { key: "grafana", path: "/dashboards", icon: IconChartLine, requires: ["view_customer_service", "view_provision"], labelKey: "billingNav.grafana" },
+];
 
 /** The left menu; each entry shows only to users holding one of its permissions. */
 export const NAVIGATION: NavEntry[] = [
+  { key: "dashboard", path: "/dashboard", icon: IconHome, requires: ["view_customer"], labelKey: "billingNav.dashboard" },
   { key: "customers", path: "/customers", icon: IconUsers, requires: ["view_customer"] },
   { key: "services", path: "/services", icon: IconRocket, requires: ["view_customer_service"] },
   { key: "products", path: "/products", icon: IconPackage, requires: ["view_product"] },
   { key: "inventory", path: "/inventory", icon: IconBuildingWarehouse, requires: ["view_inventory", "view_inventory_template"] },
   { key: "provisioning", path: "/provisioning", icon: IconBox, requires: ["view_provision"] },
   { key: "users", path: "/users", icon: IconUserCog, requires: "admin" },
+  ...BILLING_NAVIGATION,
   { key: "cbc", path: "/cbc", icon: IconAntenna, requires: ["view_cbc_message"] },
 ];
 
@@ -138,12 +159,20 @@ export function Shell() {
       </AppShell.Header>
       <AppShell.Navbar p="xs" aria-label="Main">
         <ScrollArea>
-          {menu.map((entry) => (
+          {menu.map((entry) => entry.children ? (
+            <NavLink key={entry.key} label={t(entry.labelKey ?? `nav.${entry.key}`)} leftSection={<entry.icon size={18} />}
+              defaultOpened={location.pathname.startsWith(`${entry.path}/`)} data-testid={`nav-${entry.key}`}>
+              {visibleMenu(entry.children, permissions).map((child) => (
+                <NavLink key={child.key} component={RouterLink} to={child.path} label={t(child.labelKey ?? `nav.${child.key}`)}
+                  leftSection={<child.icon size={16} />} active={location.pathname === child.path} onClick={close} />
+              ))}
+            </NavLink>
+          ) : (
             <NavLink
               key={entry.key}
               component={RouterLink}
               to={entry.path}
-              label={t(`nav.${entry.key}`)}
+              label={t(entry.labelKey ?? `nav.${entry.key}`)}
               leftSection={<entry.icon size={18} />}
               active={location.pathname === entry.path || location.pathname.startsWith(`${entry.path}/`)}
               onClick={close}

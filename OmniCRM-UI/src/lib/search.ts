@@ -13,6 +13,7 @@ export const TYPE_ORDER: SearchType[] = ["customer", "contact", "site", "service
 /** The customer page's tabs are addressed by the spec's hash numbers (#2 sites, #3 services, #4 contacts, #8 inventory). */
 export const CUSTOMER_TAB_HASH = {
   overview: "1", sites: "2", services: "3", contacts: "4", attributes: "5", tags: "6", activity: "7", inventory: "8",
+  billing: "9",
 } as const;
 
 export type CustomerTab = keyof typeof CUSTOMER_TAB_HASH;

@@ -6,6 +6,7 @@ import { Link, useLocation, useNavigate, useParams } from "react-router";
 import { customersApi, type Customer, type Site } from "../api/customers";
 import { useAuth } from "../auth/AuthContext";
 import { CustomerInventoryTab } from "../components/InventoryItems";
+import { CustomerBillingTab, OwedBadges } from "../components/billing/CustomerBilling";
 import { ErrorState, LoadingState } from "../components/States";
 import { config, formatDateTime } from "../config";
 import { ActivityTab, AttributesTab, ServicesTab, TagPill, TagsTab } from "./CustomerTabs";
@@ -13,7 +14,7 @@ import { CUSTOMER_TAB_HASH, tabFromHash, type CustomerTab } from "../lib/search"
 import { STATUS_COLORS } from "./CustomersPage";
 import { PortalLogins } from "../portal/PortalLogins";
 
-const TABS: { key: CustomerTab; requires?: string }[] = [
+const TABS: { key: CustomerTab; requires?: string | string[] }[] = [
   { key: "overview" },
   { key: "contacts", requires: "view_customer_contact" },
   { key: "sites", requires: "view_customer_site" },
@@ -22,6 +23,7 @@ const TABS: { key: CustomerTab; requires?: string }[] = [
   { key: "tags", requires: "view_customer_tag" },
   { key: "activity", requires: "view_customer_activity" },
   { key: "inventory", requires: "view_inventory" },
+  { key: "billing", requires: ["view_customer_transaction", "view_customer_invoice"] },
 ];
 
 /** Customer page: tabs addressed by the spec's hash numbers so global-search links open the right one. */
@@ -47,6 +49,7 @@ export function CustomerPage() {
           <Badge color={STATUS_COLORS[c.customer_status] ?? "gray"} variant="light">
             {t(`customers.statuses.${c.customer_status}`, { defaultValue: c.customer_status })}
           </Badge>
+          <OwedBadges customer={c} />
           {(c.tags ?? []).filter((tag) => tag.tag_active !== false).map((tag) => <TagPill key={tag.tag_id} tag={tag} />)}
         </Group>
         {allows("update_customer") && (
@@ -56,7 +59,7 @@ export function CustomerPage() {
       <Tabs value={tab} onChange={(value) => navigate({ hash: CUSTOMER_TAB_HASH[(value ?? "overview") as CustomerTab] }, { replace: true })}>
         <Tabs.List style={{ flexWrap: "nowrap", overflowX: "auto" }}>
           {TABS.filter((entry) => !entry.requires || allows(entry.requires)).map((entry) => (
-            <Tabs.Tab key={entry.key} value={entry.key}>{t(`customers.tabs.${entry.key}`)}</Tabs.Tab>
+            <Tabs.Tab key={entry.key} value={entry.key}>{entry.key === "billing" ? t("customerBilling.tab") : t(`customers.tabs.${entry.key}`)}</Tabs.Tab>
           ))}
         </Tabs.List>
         <Tabs.Panel value="overview" pt="md"><Overview customer={c} /></Tabs.Panel>
@@ -67,6 +70,7 @@ export function CustomerPage() {
         <Tabs.Panel value="tags" pt="md">{tab === "tags" && <TagsTab customerId={id} />}</Tabs.Panel>
         <Tabs.Panel value="activity" pt="md">{tab === "activity" && <ActivityTab customerId={id} />}</Tabs.Panel>
         <Tabs.Panel value="inventory" pt="md">{tab === "inventory" && <CustomerInventoryTab customerId={id} />}</Tabs.Panel>
+        <Tabs.Panel value="billing" pt="md">{tab === "billing" && <CustomerBillingTab customer={c} />}</Tabs.Panel>
       </Tabs>
     </Stack>
   );

@@ -13,7 +13,7 @@ function renderLogin(fetchImpl: typeof fetch) {
   vi.stubGlobal("fetch", fetchImpl);
   const router = createMemoryRouter([
     { path: "/login", element: <LoginPage /> },
-    { path: "/customers", element: <p>customers page</p> },
+    { path: "/dashboard", element: <p>dashboard page</p> },
     { path: "/change-password", element: <p>change password page</p> },
   ], { initialEntries: ["/login"] });
   render(
@@ -63,14 +63,14 @@ describe("login screen", () => {
     expect((await screen.findByTestId("login-error")).textContent).toContain("Account locked for 15 minutes");
   });
 
-  it("sends remember_me and keeps the session, then opens the customers page", async () => {
+  it("sends remember_me and keeps the session, then opens the dashboard page", async () => {
     const fetchImpl = vi.fn(async (url: RequestInfo | URL) => (String(url).endsWith("/login") ? json(200, answer()) : json(200, { ...answer(), kind: "user" })));
     const router = renderLogin(fetchImpl as unknown as typeof fetch);
     await userEvent.type(screen.getByLabelText(/Email address/), "admin@example.com");
     await userEvent.type(screen.getByLabelText(/^Password/), "Admin123!");
     await userEvent.click(screen.getByLabelText("Remember me for 30 days"));
     await userEvent.click(screen.getByRole("button", { name: "Sign in" }));
-    await waitFor(() => expect(router.state.location.pathname).toBe("/customers"));
+    await waitFor(() => expect(router.state.location.pathname).toBe("/dashboard"));
     const [, init] = fetchImpl.mock.calls[0] as unknown as [string, RequestInit];
     expect(JSON.parse(String(init.body))).toEqual({ email: "admin@example.com", password: "Admin123!", remember_me: true, refresh_in_cookie: true });
     expect(sessionStore.get()?.remember).toBe(true);
@@ -99,7 +99,7 @@ describe("login screen", () => {
     await userEvent.type(code, "12345");
     expect(fetchImpl).toHaveBeenCalledTimes(1);
     await userEvent.type(code, "6");
-    await waitFor(() => expect(router.state.location.pathname).toBe("/customers"));
+    await waitFor(() => expect(router.state.location.pathname).toBe("/dashboard"));
     const [url, init] = fetchImpl.mock.calls[1] as unknown as [string, RequestInit];
     expect(url).toBe("/crm/2fa/verify/user/7");
     expect(JSON.parse(String(init.body))).toEqual({ code: "123456", mfa_token: "mfa", remember_me: false, refresh_in_cookie: true });
@@ -140,8 +140,8 @@ describe("login screen", () => {
 
   it("only follows local ?next= links", () => {
     expect(landingPath("/customers/4#3")).toBe("/customers/4#3");
-    expect(landingPath("//evil.example")).toBe("/customers");
-    expect(landingPath("https://evil.example")).toBe("/customers");
-    expect(landingPath(null)).toBe("/customers");
+    expect(landingPath("//evil.example")).toBe("/dashboard");
+    expect(landingPath("https://evil.example")).toBe("/dashboard");
+    expect(landingPath(null)).toBe("/dashboard");
   });
 });

@@ -37,6 +37,6 @@ describe("console or portal", () => {
 
   it("sends staff opening the portal to the console", async () => {
     const router = open("/self-care/billing", { customer_id: null }, ["view_customer"]);
-    await waitFor(() => expect(router.state.location.pathname).toBe("/customers"), { timeout: 4000 });
+    await waitFor(() => expect(router.state.location.pathname).toBe("/dashboard"), { timeout: 4000 });
   });
 });

@@ -1,7 +1,8 @@
 import { cbcEn } from "./cbc.en";
-
+import { billingEn } from "./billing.en";
 /** English: the reference set. Every other language has the same keys (Spanish completely, the rest fall back). */
 const en = {
+  ...billingEn,
   language: { en: "English", sp: "Español", ar: "العربية", ch: "中文", fr: "Français", gr: "Ελληνικά", it: "Italiano", ru: "Русский" },
   common: {
     save: "Save", saveChanges: "Save changes", cancel: "Cancel", close: "Close", create: "Create", edit: "Edit",

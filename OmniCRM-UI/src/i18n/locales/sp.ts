@@ -1,7 +1,9 @@
+import { billingSp } from "./billing.sp";
 import type { Translation } from "./en";
 import { cbcSp } from "./cbc.sp";
 
 const sp: Translation = {
+  ...billingSp,
   language: { en: "English", sp: "Español", ar: "العربية", ch: "中文", fr: "Français", gr: "Ελληνικά", it: "Italiano", ru: "Русский" },
   common: {
     save: "Guardar", saveChanges: "Guardar cambios", cancel: "Cancelar", close: "Cerrar", create: "Crear", edit: "Editar",

@@ -4,14 +4,14 @@ import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError, errorMessage } from "../../api";
 import { notifyError, notifySuccess } from "../../lib/feedback";
-import { addCard, cardLabel, loadStripe, stripeApi, type StripeCardElement, type StripeConfig, type StripeLike } from "../stripe";
+import { addCard, cardLabel, loadStripe, savedCards, stripeApi, type StripeCardElement, type StripeConfig, type StripeLike } from "../stripe";
 
 export function useStripeConfig() {
   return useQuery({ queryKey: ["stripe-config"], queryFn: stripeApi.config, staleTime: 600_000, retry: false });
 }
 
 export function useCards(customerId: number, enabled = true) {
-  return useQuery({ queryKey: ["portal", "cards", customerId], queryFn: () => stripeApi.cards(customerId), enabled: enabled && customerId > 0, retry: false });
+  return useQuery({ queryKey: ["portal", "cards", customerId], queryFn: () => savedCards(customerId), enabled: enabled && customerId > 0, retry: false });
 }
 
 /** Stripe Elements' card field, mounted while the form is open (card data never reaches our API). */
