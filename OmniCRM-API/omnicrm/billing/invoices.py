@@ -15,7 +15,7 @@ from omnicrm import db
 from omnicrm.activity import log as activity
 from omnicrm.auth.identity import customer_scope, ensure_customer_visible
 from omnicrm.billing.models import Invoice, Transaction
-from omnicrm.billing.service import CENT, _flags, transaction_to_dict
+from omnicrm.billing.service import CENT, _flags, overdue_cutoff, transaction_to_dict
 from omnicrm.common.serialize import iso, plain
 from omnicrm.common.validation import INT_MAX, Checker
 from omnicrm.customers.models import Customer
@@ -177,8 +177,8 @@ def status(invoice):
 def is_overdue(invoice):
     """Unpaid, not voided and past its due date (the self-care list's "Overdue", spec 07 §2.2.1): an invoice due
     today (a due date is a day, stored as its 00:00 UTC) is overdue from tomorrow, not from the moment it is made."""
-    today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
-    return not invoice.paid and not invoice.void and invoice.due_date is not None and invoice.due_date < today
+    return not invoice.paid and not invoice.void and invoice.due_date is not None \
+        and invoice.due_date < overdue_cutoff()
 
 
 def invoice_to_dict(invoice):

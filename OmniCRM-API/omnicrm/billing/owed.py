@@ -12,9 +12,8 @@ from sqlalchemy import case, false, func, not_, or_, select
 
 from omnicrm import db
 from omnicrm.billing.models import Invoice
-from omnicrm.billing.service import CENT, _flags
+from omnicrm.billing.service import CENT, _flags, overdue_cutoff
 from omnicrm.common.serialize import plain
-from omnicrm.db import utcnow
 
 FIELDS = ("amount_owed", "overdue_amount", "overdue_invoices")
 
@@ -28,11 +27,10 @@ def _open():
 def figures(customer_ids, now=None):
     """{customer_id: {"amount_owed", "overdue_amount", "overdue_invoices"}} for the given customers, JSON-ready
     (money as the project's Decimal text); customers without open invoices get zeros."""
-    now = now or utcnow()
     result = {cid: {"amount_owed": "0.00", "overdue_amount": "0.00", "overdue_invoices": 0} for cid in customer_ids}
     if not customer_ids:
         return result
-    overdue = Invoice.due_date < now
+    overdue = Invoice.due_date < overdue_cutoff(now)
     rows = db.session.execute(
         select(Invoice.customer_id, func.sum(Invoice.retail_cost),
                func.sum(case((overdue, Invoice.retail_cost), else_=0)),
@@ -76,7 +74,7 @@ def join_owed(stmt, customer_id_column, owes_values, sort):
 def overdue_filter(customer_id_column, values, now=None):
     """`overdue`: true = at least one unpaid, not voided invoice past its due date; false = none."""
     flags = _flags("overdue", values)
-    late = customer_id_column.in_(select(Invoice.customer_id).where(*_open(), Invoice.due_date < (now or utcnow())))
+    late = customer_id_column.in_(select(Invoice.customer_id).where(*_open(), Invoice.due_date < overdue_cutoff(now)))
     return _choose(flags, late)
 
 

@@ -12,6 +12,7 @@ from omnicrm.activity import log as activity
 from omnicrm.billing.models import CREDIT_TYPES, TRANSACTION_TYPES, Transaction
 from omnicrm.common.serialize import iso, plain
 from omnicrm.common.validation import Checker
+from omnicrm.db import utcnow
 from omnicrm.customers.models import Customer, Site
 from omnicrm.errors import Conflict, NotFound, ValidationError
 from omnicrm.services.models import Service
@@ -19,6 +20,12 @@ from omnicrm.services.models import Service
 CENT = Decimal("0.01")
 FIELDS = ("customer_id", "service_id", "site_id", "invoice_id", "title", "description", "transaction_type",
           "credit_type", "retail_cost", "wholesale_cost", "tax_percentage", "created")
+
+
+def overdue_cutoff(now=None):
+    """Unpaid invoices due before this moment are overdue: a due date is a day (stored as its 00:00 UTC), so an
+    invoice due today is overdue from tomorrow. The one rule for the invoice list, amounts owed and the portal."""
+    return (now or utcnow()).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def line_tax(retail_cost, tax_percentage):

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from omnicrm import db
 from omnicrm.auth.models import User
 from omnicrm.billing.models import Invoice
+from omnicrm.billing.service import overdue_cutoff
 from omnicrm.common.serialize import iso
 from omnicrm.customers.models import Contact
 from omnicrm.db import utcnow
@@ -84,7 +85,7 @@ def customer_alerts(customer_id, threshold=DEFAULT_LOW_BALANCE_PERCENT, balances
         Invoice.customer_id == customer_id, Invoice.paid.is_(False), Invoice.void.is_(False))
         .order_by(Invoice.due_date)).all()
     for invoice in invoices:
-        overdue = invoice.due_date is not None and invoice.due_date < now
+        overdue = invoice.due_date is not None and invoice.due_date < overdue_cutoff(now)
         kind = "overdue_invoice" if overdue else "unpaid_invoice"
         alerts.append({"kind": kind, "severity": "error" if overdue else "warning",
                        "invoice_id": invoice.invoice_id, "amount": str(invoice.retail_cost),
