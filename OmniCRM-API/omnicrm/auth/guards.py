@@ -1,5 +1,5 @@
 """Checks on changes to access itself (issue #11): nobody hands out access it does not hold, and no change leaves
-the system without an active administrator or locks its author out."""
+the system without an active administrator or locks its author out; system callbacks come from systems."""
 from sqlalchemy import select
 
 from omnicrm import db
@@ -63,3 +63,11 @@ def ensure_role_fits_customer_users(role, field="permission_ids"):
     for user in role.users:
         if not user.deleted:
             ensure_customer_user(user, field)
+
+
+def ensure_automated_caller(what):
+    """Callbacks meant for systems (CGRateS *http_post, integrations) accept only API keys and whitelisted
+    addresses, never a person's login; `what` names the callback in the 403."""
+    identity = current_identity()
+    if identity.kind not in ("api_key", "whitelist"):
+        raise Forbidden(f"{what} accepts only API keys or whitelisted addresses")

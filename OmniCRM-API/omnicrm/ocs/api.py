@@ -4,6 +4,7 @@ domain's."""
 from flask_restx import Namespace, Resource, fields
 
 from omnicrm import db
+from omnicrm.auth.guards import ensure_automated_caller
 from omnicrm.auth.identity import current_identity, customer_scope
 from omnicrm.auth.rbac import requires
 from omnicrm.common.listing import list_response, parse_list_params
@@ -107,10 +108,8 @@ class TopUp(Resource):
 
 
 def _balance_alert(kind):
-    from flask import g
     from omnicrm.ocs import balance_alerts
-    if g.identity.kind not in ("api_key", "whitelist"):
-        raise Forbidden("Balance alerts are OCS callbacks: API keys or whitelisted addresses only")
+    ensure_automated_caller("A balance alert (an OCS callback)")
     row = balance_alerts.notify(kind, json_body())
     return {"sent": row is not None, "communication_id": row.communication_id if row else None,
             "status": row.status if row else None}

@@ -6,6 +6,7 @@ from flask_restx import Namespace, Resource, fields
 from sqlalchemy import or_, select
 
 from omnicrm import db
+from omnicrm.auth.guards import ensure_automated_caller
 from omnicrm.auth.identity import customer_scope, ensure_customer_visible
 from omnicrm.auth.rbac import requires
 from omnicrm.common.listing import list_parser, paginate, parse_list_params
@@ -116,12 +117,6 @@ class ProvisionRetry(Resource):
         return _created(service.retry_job(g.identity, job))
 
 
-def _automated_caller():
-    """Simple provisioning is for systems (CGRateS callbacks): API keys or whitelisted networks only."""
-    if g.identity.kind not in ("api_key", "whitelist"):
-        raise Forbidden("Simple provisioning accepts only API keys or whitelisted addresses")
-
-
 @ns.route("/simple_provision_addon/service_id/<int:service_id>/product_id/<int:product_id>",
           "/simple_provision_addon/service_id/<int:service_id>/<int:product_id>/<int:repeated_product_id>")
 class SimpleProvisionAddon(Resource):
@@ -135,7 +130,7 @@ class SimpleProvisionAddon(Resource):
         if repeated_product_id is not None and repeated_product_id != product_id:
             raise ValidationError("Validation failed", errors={
                 "product_id": "the callback path repeats the product id: both must be the same"})
-        _automated_caller()
+        ensure_automated_caller("Simple provisioning")
         return _created(service.create_job(g.identity, {"service_id": service_id, "product_id": product_id}))
 
 
@@ -147,7 +142,7 @@ class SimpleProvisionRecharge(Resource):
     @ns.response(502, "The job failed")
     def post(self, service_id, product_id):
         """Like simple_provision_addon but waits for the result (up to provisioning.recharge_wait_seconds)."""
-        _automated_caller()
+        ensure_automated_caller("Simple provisioning")
         job = service.create_job(g.identity, {"service_id": service_id, "product_id": product_id})
         wait = int(current_app.config["CRM"]["provisioning"].get("recharge_wait_seconds") or 60)
         deadline = time.monotonic() + wait

@@ -4,15 +4,15 @@ No login (ambiguity A24): a top-up is protected by the PaymentIntent verified wi
 made for this service, used once), the service_uuid ↔ IMSI match and a per-address rate limit; the usage view
 answers only for the service whose IP address the request comes from (docs/decisions.md, "Hotspot top-up").
 """
-from flask import Blueprint, g, request
+from flask import Blueprint, request
 from flask_restx import Api, Namespace, Resource, fields
 
 from omnicrm.api import install_error_handlers
+from omnicrm.auth.guards import ensure_automated_caller
 from omnicrm.auth.authenticate import client_ip
 from omnicrm.auth.rbac import public, requires
 from omnicrm.common.listing import paginate, parse_list_params
 from omnicrm.common.validation import json_body
-from omnicrm.errors import Forbidden
 from omnicrm.topup import service as topups
 
 blueprint = Blueprint("oam", __name__, url_prefix="/oam")
@@ -137,8 +137,7 @@ class BalanceEvent(Resource):
     def post(self, event):
         """Low-balance notification from the OCS (Action_Balance_Low, Action_Balance_Out, Action_Balance_Expired):
         the body is the CGRateS account a *http_post action sends (spec 05 §10.10)."""
-        if g.identity.kind not in ("api_key", "whitelist"):
-            raise Forbidden("Balance events come from the OCS: API keys or whitelisted addresses only")
+        ensure_automated_caller("A balance event (an OCS callback)")
         return topups.balance_event(event, request.get_json(silent=True) or {})
 
 
