@@ -2,30 +2,9 @@
 // two tracking areas; nothing reaches the CBC; a second user approves it with their own TOTP code; the CBC double
 // received exactly that alert.
 import assert from "node:assert/strict";
-import { createHmac } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { ADMIN, launchBrowser, login, screenshot, startServer, watchErrors } from "./harness.mjs";
+import { ADMIN, currentStep, launchBrowser, login, screenshot, startServer, totp, watchErrors } from "./harness.mjs";
 
-const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-
-function base32Bytes(text) {
-  let bits = "";
-  for (const char of text.replace(/=+$/, "").toUpperCase()) bits += BASE32.indexOf(char).toString(2).padStart(5, "0");
-  const bytes = [];
-  for (let i = 0; i + 8 <= bits.length; i += 8) bytes.push(parseInt(bits.slice(i, i + 8), 2));
-  return Buffer.from(bytes);
-}
-
-/** RFC 6238 TOTP (HMAC-SHA1, 30 s, 6 digits) for time step `step`, as an authenticator app computes it. */
-function totp(secret, step) {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(step));
-  const mac = createHmac("sha1", base32Bytes(secret)).update(counter).digest();
-  const offset = mac[mac.length - 1] & 0x0f;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, "0");
-}
-
-const currentStep = () => Math.floor(Date.now() / 30_000);
 const PASSWORD = "Cbc-Passw0rd!x";
 
 async function call(baseUrl, path, { token, method = "GET", body } = {}) {

@@ -2,7 +2,7 @@
  * What the self-care portal calls (spec 07 §6). Every call is confined to the subscriber's own customer by the API
  * (customer users: `own=` / `self_care` endpoints, 404 for other customers); the portal adds no scoping of its own.
  */
-import { api, sessionStore, type Page } from "../api";
+import { api, type Page } from "../api";
 import type { Product, ProvisionCreated, Service, Usage } from "../api/domain";
 
 export interface PortalAlert {
@@ -154,19 +154,5 @@ export const portalApi = {
     api.post<PortalLogin>(`/crm/portal/logins/user_id/${userId}/${active ? "enable" : "disable"}`),
 };
 
-/** The invoice PDF through the API (the bearer token is needed, so no plain link): saved as a download. */
-export async function downloadInvoicePdf(invoiceId: number): Promise<void> {
-  const token = sessionStore.get()?.token;
-  const response = await fetch(`/crm/invoice/${invoiceId}/pdf`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
-  if (!response.ok) throw new Error(`PDF ${response.status}`);
-  const blob = await response.blob();
-  const name = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") ?? "")?.[1] ?? `Invoice_${invoiceId}.pdf`;
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement("a");
-  link.href = url;
-  link.download = name;
-  document.body.appendChild(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
+/** The invoice PDF, saved as a download (the console's: the bearer token is needed, so no plain link). */
+export { downloadInvoicePdf } from "../api/billing";
