@@ -104,7 +104,7 @@ describe("cell broadcast", { timeout: 240_000 }, () => {
     await login(page2, server.baseUrl, { email: approver.email, password: PASSWORD });
     await page2.getByTestId("two-factor-challenge").waitFor();
     await page2.getByLabel("6-digit code").fill(totp(secret, setupStep + 1));
-    await page2.waitForURL(/\/customers$/);
+    await page2.waitForURL(/\/dashboard$/);
     await page2.getByRole("link", { name: "Cell Broadcast" }).click();
     await page2.getByTestId("cbc-status-filter").getByText("Pending approval").click();
     await page2.getByTestId(`cbc-row-${alertId}`).click();

@@ -233,10 +233,10 @@ describe("self-care portal", { timeout: 300_000 }, () => {
     await admin.setViewportSize(DESKTOP);
     const adminErrors = watchErrors(admin);
     await login(admin, server.baseUrl, ADMIN);
-    await admin.waitForURL(/\/customers$/);
+    await admin.waitForURL(/\/dashboard$/);
     // Staff opening the portal are sent to the console.
     await admin.goto(`${server.baseUrl}/self-care`);
-    await admin.waitForURL(/\/customers$/);
+    await admin.waitForURL(/\/dashboard$/);
     await admin.goto(`${server.baseUrl}/customers/${customerId}#4`);
     const logins = admin.getByTestId("portal-logins");
     await logins.getByText(SUBSCRIBER.email).waitFor();

@@ -69,7 +69,7 @@ describe("staff console screens", { timeout: 240_000 }, () => {
     await page.getByText("Head office").waitFor();
     await page.getByTestId("site-plus-code").waitFor();
     await page.getByRole("tab", { name: "Contacts" }).click();
-    await page.getByText("ada@acme.example").waitFor();
+    await page.locator("[id^=contact-]").getByText("ada@acme.example").waitFor();
 
     // Tags: a coloured pill previewed while typing, shown on the page once saved.
     await page.getByRole("tab", { name: "Tags" }).click();
