@@ -174,7 +174,11 @@ describe("self-care portal: cards against localstripe", { timeout: 300_000 }, ()
     assert.ok(payment, `a 10.00 card payment: ${JSON.stringify(rows.map((r) => [r.title, r.transaction_type, r.retail_cost]))}`);
     await page.goto(`${server.baseUrl}/self-care/billing`);
     await page.getByTestId("portal-tab-transactions").click();
-    await page.getByTestId("portal-transactions").getByText(/Card payment/).first().waitFor();
+    const paymentRow = page.getByTestId("portal-transactions").locator(".mantine-Card-root", { hasText: "Card payment: Extra 10GB Data" });
+    await paymentRow.waitFor();
+    // A credit shows one minus sign (credits are stored negative).
+    assert.match(await paymentRow.innerText(), /(^|\s)−\D{0,4}10\.00/);
+    assert.doesNotMatch(await paymentRow.innerText(), /[−-]\s*-/);
     await screenshot(page, "portal-cards-transactions-390");
   });
 
