@@ -13,6 +13,7 @@ const SERVICE_NAME = "Mobile - +44 7700 900999";
 const OK_CARD = "4242424242424242";
 const DECLINED_WHEN_SAVED = "4000000000000002";
 const DECLINED_WHEN_CHARGED = "4000000000000341";
+const THREE_D_SECURE = "4000002500003155";
 
 async function call(baseUrl, path, { method = "GET", body, token } = {}) {
   const response = await fetch(`${baseUrl}${path}`, {
@@ -54,6 +55,7 @@ describe("self-care portal: cards against localstripe", { timeout: 300_000 }, ()
   let subscriberToken;
   let customerId;
   let invoiceId;
+  let secondInvoiceId;
   let serviceId;
 
   before(async () => {
@@ -80,6 +82,14 @@ describe("self-care portal: cards against localstripe", { timeout: 300_000 }, ()
       body: { customer_id: customerId, start_date: "2020-01-01", end_date: today, due_date: "2099-12-31", title: "Cards e2e invoice" },
     });
     invoiceId = invoice.invoice_id;
+    // A second one, paid with a new card that asks for 3-D Secure.
+    await call(baseUrl, "/crm/transaction/", {
+      method: "PUT", token: adminToken, body: { customer_id: customerId, title: "Cards e2e roaming", retail_cost: "7.25" },
+    });
+    secondInvoiceId = (await call(baseUrl, "/crm/invoice/", {
+      method: "PUT", token: adminToken,
+      body: { customer_id: customerId, start_date: "2020-01-01", end_date: today, due_date: "2099-12-31", title: "Cards e2e roaming invoice" },
+    })).invoice_id;
     subscriberToken = (await call(baseUrl, "/crm/auth/login", { method: "POST", body: SUBSCRIBER })).token;
     const services = await call(baseUrl, "/crm/service/?per_page=100", { token: subscriberToken });
     serviceId = services.data.find((s) => s.service_name === SERVICE_NAME)?.service_id;
@@ -228,6 +238,35 @@ describe("self-care portal: cards against localstripe", { timeout: 300_000 }, ()
     assert.equal(detail.paid, true);
     assert.equal(detail.payment_method, "Stripe");
     assert.match(detail.payment_reference, /^pi_/);
+  });
+
+  it("pays the other invoice with a new card that needs 3-D Secure: saved, authenticated, Paid", async () => {
+    await page.goto(`${server.baseUrl}/self-care/billing`);
+    const invoice = page.getByTestId(`portal-invoice-${secondInvoiceId}`);
+    await invoice.getByTestId("invoice-status").getByText("Unpaid").waitFor();
+    await invoice.getByTestId("invoice-pay").click();
+    const pay = page.getByRole("dialog");
+    await pay.getByRole("radio", { name: "A new card" }).check();
+    await pay.getByTestId("stripe-card-element").locator("input").first().waitFor();
+    await fillCard(pay, THREE_D_SECURE);
+    await pay.getByTestId("card-save").click();
+    // The bank's check while saving (localstripe's in-page box), then the new card is the one to pay with.
+    await page.getByRole("button", { name: "Complete authentication" }).click();
+    await pay.getByRole("radio", { name: /3155/ }).waitFor();
+    assert.equal(await pay.getByRole("radio", { name: /3155/ }).isChecked(), true, "the new card is chosen");
+    await screenshot(page, "portal-cards-pay-new-card-390");
+    await pay.getByTestId("pay-confirm").click();
+    // Our API answers requires_action: Stripe.js asks again, then the API confirms the payment.
+    await page.getByRole("button", { name: "Complete authentication" }).click();
+    await pay.waitFor({ state: "detached" });
+    await invoice.getByTestId("invoice-status").getByText("Paid").waitFor();
+    await screenshot(page, "portal-cards-paid-3ds-390");
+    const detail = await call(server.baseUrl, `/crm/invoice/${secondInvoiceId}`, { token: subscriberToken });
+    assert.equal(detail.paid, true);
+    assert.match(detail.payment_reference, /^pi_/);
+    const cards = (await call(server.baseUrl, `/crm/stripe/customer_id/${customerId}`, { token: subscriberToken })).data;
+    assert.deepEqual(cards.map((c) => c.last4).sort(), ["0341", "3155", "4242"]);
+    assert.equal(cards.find((c) => c.is_default).last4, "4242", "a later card does not take the default");
   });
 
   it("had no page errors", () => {
