@@ -269,6 +269,40 @@ describe("self-care portal: cards against localstripe", { timeout: 300_000 }, ()
     assert.equal(cards.find((c) => c.is_default).last4, "4242", "a later card does not take the default");
   });
 
+  it("an add-on charged to a card that is declined is not provisioned and leaves no charge", async () => {
+    await page.goto(`${server.baseUrl}/self-care/billing`);
+    await page.getByTestId("portal-tab-cards").click();
+    const declining = page.getByTestId("portal-cards").locator('[data-testid^="portal-card-"]', { hasText: "•••• 0341" });
+    await declining.getByRole("button", { name: "Set as default" }).click();
+    await declining.getByText("Default").waitFor();
+    await page.goto(`${server.baseUrl}/self-care/usage/${serviceId}`);
+    await page.getByTestId("portal-balance-DATA").waitFor();
+    const before = await dataGb(page);
+    const chargesBefore = (await call(server.baseUrl, `/crm/transaction/customer_id/${customerId}?per_page=100`, { token: subscriberToken })).data;
+    await page.goto(`${server.baseUrl}/self-care/topup/${serviceId}`);
+    await page.getByTestId("portal-addon-5gb-data-boost").click();
+    const review = page.getByTestId("portal-addon-review");
+    await review.getByTestId("review-card").getByText(/Charged to Visa •••• 0341/).waitFor();
+    await review.getByTestId("portal-addon-confirm").click();
+    await page.waitForFunction(() => {
+      const status = document.querySelector('[data-testid="portal-provisioning"]')?.getAttribute("data-status");
+      return status === "success" || status === "failed";
+    }, null, { timeout: 120_000 });
+    await screenshot(page, "portal-cards-addon-declined-390");
+    assert.equal(await page.getByTestId("portal-provisioning").getAttribute("data-status"), "failed");
+    const text = await page.getByTestId("portal-provisioning-failure").innerText();
+    assert.match(text, /The card was declined: Your card was declined\./, text);
+    // Back to the review to choose another card.
+    await page.getByTestId("portal-topup-back").click();
+    await page.getByTestId("portal-addon-review").getByTestId("review-card").waitFor();
+    const charges = (await call(server.baseUrl, `/crm/transaction/customer_id/${customerId}?per_page=100`, { token: subscriberToken })).data;
+    const live = (rows) => rows.filter((r) => !r.void).map((r) => [r.title, r.retail_cost]);
+    assert.deepEqual(live(charges), live(chargesBefore), "no charge stays");
+    await page.goto(`${server.baseUrl}/self-care/usage/${serviceId}`);
+    await page.getByTestId("portal-balance-DATA").waitFor();
+    assert.equal(await dataGb(page), before, "nothing provisioned");
+  });
+
   it("had no page errors", () => {
     assert.deepEqual(errors, []);
   });
