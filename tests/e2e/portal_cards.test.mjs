@@ -2,7 +2,9 @@
 // simulator and localstripe (its fake Stripe.js renders plain inputs instead of Stripe's iframe). On a 390 px phone a
 // subscriber adds the 4242 test card, buys a data add-on charged to it and watches it provision until the balance
 // grows, pays an unpaid invoice with it (Paid in the portal; paid with a pi_ reference in the API), and sees Stripe's
-// reason for a card declined when saved and for one declined when charged. Screenshots: test-artifacts/portal-cards-*.
+// reason for a card declined when saved, for one declined when paying an invoice and for an add-on charged to a
+// declined card (nothing provisioned, no charge left); a new card that needs 3-D Secure is saved and pays the other
+// invoice. The subscriber holds only the default Customer role. Screenshots: test-artifacts/portal-cards-*.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ADMIN, launchBrowser, login, screenshot, startServer, watchErrors } from "./harness.mjs";
@@ -301,6 +303,17 @@ describe("self-care portal: cards against localstripe", { timeout: 300_000 }, ()
     await page.goto(`${server.baseUrl}/self-care/usage/${serviceId}`);
     await page.getByTestId("portal-balance-DATA").waitFor();
     assert.equal(await dataGb(page), before, "nothing provisioned");
+  });
+
+  it("shows the payment methods and the paid invoices at 1280 px", async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(`${server.baseUrl}/self-care/billing`);
+    await page.getByTestId(`portal-invoice-${secondInvoiceId}`).getByTestId("invoice-status").getByText("Paid").waitFor();
+    await screenshot(page, "portal-cards-invoices-1280");
+    await page.getByTestId("portal-tab-cards").click();
+    await page.getByTestId("portal-cards").locator('[data-testid^="portal-card-"]').nth(2).waitFor();
+    await screenshot(page, "portal-cards-methods-1280");
+    await page.setViewportSize(PHONE);
   });
 
   it("had no page errors", () => {
