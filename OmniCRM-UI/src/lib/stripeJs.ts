@@ -43,7 +43,43 @@ function loadScript(url: string): Promise<void> {
 
 const instances = new Map<string, StripeJs>();
 
+/** The real Stripe.js (js.stripe.com) draws its 3-D Secure challenge in its own top-most frame. */
+export const isRealStripeJs = (jsUrl: string) => {
+  try {
+    return new URL(jsUrl, window.location.href).hostname === "js.stripe.com";
+  } catch {
+    return false;
+  }
+};
+
+const FAKE_PROMPT_BUTTON = "Complete authentication";
+
+/** Put a fake Stripe.js 3-D Secure box (localstripe, in the demo and tests) above the page's dialogs. */
+export function raiseFakeStripePrompt(node: Node): boolean {
+  if (!(node instanceof HTMLDivElement) || node.parentElement !== document.body) return false;
+  const buttons = Array.from(node.querySelectorAll(":scope > button"));
+  if (!buttons.some((b) => b.textContent === FAKE_PROMPT_BUTTON)) return false;
+  // localstripe appends a box with position:absolute and no z-index, which a modal (Pay Now, Add card) covers:
+  // the subscriber could not answer it. Keep it in view and on top, as Stripe's own challenge frame is.
+  Object.assign(node.style, { position: "fixed", zIndex: "2147483000" });
+  node.setAttribute("role", "dialog");
+  node.setAttribute("aria-modal", "true");
+  node.setAttribute("data-testid", "stripe-3ds-prompt");
+  return true;
+}
+
+let watching = false;
+
+function watchFakeStripePrompts() {
+  if (watching || typeof MutationObserver === "undefined") return;
+  watching = true;
+  new MutationObserver((records) => {
+    for (const record of records) record.addedNodes.forEach((node) => raiseFakeStripePrompt(node));
+  }).observe(document.body, { childList: true });
+}
+
 export async function loadStripe(jsUrl: string, publishableKey: string): Promise<StripeJs> {
+  if (!isRealStripeJs(jsUrl)) watchFakeStripePrompts();
   await loadScript(jsUrl);
   if (!window.Stripe) throw new Error("Stripe.js could not be loaded");
   let stripe = instances.get(publishableKey);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Invoice } from "./api";
-import { alertMessage, daysUntil, invoiceStatus, isCustomerUser, isPortalPath, serviceIndicator, unpaidSummary } from "./logic";
+import { alertMessage, daysUntil, invoiceStatus, isCustomerUser, isPortalPath, serviceIndicator, transactionAmount, unpaidSummary } from "./logic";
 
 const NOW = new Date("2026-03-10T12:00:00Z");
 const invoice = (fields: Partial<Invoice>): Invoice => ({ invoice_id: 1, customer_id: 1, retail_cost: "10.00", paid: false, void: false, ...fields });
@@ -51,5 +51,13 @@ describe("helpers", () => {
     expect(alertMessage({ kind: "service_expiry", severity: "warning", service_name: "Mobile", days_left: 3 }))
       .toEqual({ key: "alerts.serviceExpiry", values: { service: "Mobile", count: 3 } });
     expect(alertMessage({ kind: "low_balance", severity: "warning", service_name: "Mobile", balance_type: "DATA", percent_remaining: 5 }).values.type).toBe("data");
+  });
+});
+
+describe("transactionAmount", () => {
+  it("shows a credit stored negative with its size only (the screen adds one minus)", () => {
+    expect(transactionAmount({ transaction_type: "credit", retail_cost: "-10.00" })).toEqual({ credit: true, amount: "10.00" });
+    expect(transactionAmount({ transaction_type: "credit", retail_cost: "5.50" })).toEqual({ credit: true, amount: "5.50" });
+    expect(transactionAmount({ transaction_type: "debit", retail_cost: "12.50" })).toEqual({ credit: false, amount: "12.50" });
   });
 });

@@ -88,6 +88,13 @@ export function unpaidSummary(invoices: Invoice[], now = new Date()): { count: n
   return { count, overdue, total: `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, "0")}` };
 }
 
+/** A transaction's amount as the portal shows it: the size (Decimal text, no sign) and whether it is a credit. The API
+ * stores credits negative ("-10.00"), older rows may hold them positive; either way a credit shows one "−". */
+export function transactionAmount(row: { transaction_type?: string | null; retail_cost?: string | number | null }): { credit: boolean; amount: string } {
+  const text = String(row.retail_cost ?? "0").trim();
+  return { credit: row.transaction_type === "credit", amount: text.replace(/^[-+]/, "") };
+}
+
 /** Portal paths: a customer user belongs here, staff to the console. */
 export const PORTAL_ROOT = "/self-care";
 export const isPortalPath = (path: string) => path === PORTAL_ROOT || path.startsWith(`${PORTAL_ROOT}/`);

@@ -8,7 +8,7 @@ import { formatMoney } from "../../config";
 import { notifyError } from "../../lib/feedback";
 import { downloadInvoicePdf, portalApi } from "../api";
 import { formatDate, PageTitle } from "../components";
-import { INVOICE_COLOURS, invoiceStatus } from "../logic";
+import { INVOICE_COLOURS, invoiceStatus, transactionAmount } from "../logic";
 import { useAuth } from "../../auth/AuthContext";
 import type { Invoice } from "../api";
 import { usePortalCustomer } from "./DashboardPage";
@@ -83,7 +83,7 @@ export function BillingPage() {
             <Stack gap="xs" data-testid="portal-transactions">
               {!transactions.data.length && <Text c="dimmed">{t("billing.noTransactions")}</Text>}
               {transactions.data.map((row) => {
-                const credit = row.transaction_type === "credit";
+                const { credit, amount } = transactionAmount(row);
                 return (
                   <Card key={row.transaction_id} withBorder padding="xs">
                     <Group justify="space-between" wrap="nowrap">
@@ -92,7 +92,7 @@ export function BillingPage() {
                         <Text size="xs" c="dimmed">{formatDate(row.created)}{row.invoice_id ? ` · #${row.invoice_id}` : ""}</Text>
                       </div>
                       <Stack gap={2} align="flex-end">
-                        <Text size="sm" fw={700} c={credit ? "green" : undefined}>{credit ? "−" : ""}{formatMoney(row.retail_cost)}</Text>
+                        <Text size="sm" fw={700} c={credit ? "green" : undefined}>{credit ? "−" : ""}{formatMoney(amount)}</Text>
                         <Badge size="xs" variant="light" color={row.invoice_id ? "gray" : "blue"}>{row.invoice_id ? t("billing.billed") : t("billing.unbilled")}</Badge>
                       </Stack>
                     </Group>

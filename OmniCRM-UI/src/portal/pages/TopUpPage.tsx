@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { errorMessage } from "../../api";
-import { provisioningApi, type Product } from "../../api/domain";
+import { provisioningApi, type Product, type ProvisionJob } from "../../api/domain";
 import { ErrorState, LoadingState } from "../../components/States";
 import { formatMoney } from "../../config";
 import { isAddon } from "../../lib/assignPlan";
@@ -29,6 +29,21 @@ export function addonCosts(product: Pick<Product, "retail_cost" | "retail_setup_
 export function featuresText(features: string[] | string): string {
   const items = Array.isArray(features) ? features : String(features).replace(/[[\]']/g, "").split(",");
   return items.map((item) => item.trim()).filter(Boolean).join(" · ");
+}
+
+/** Stripe's reason when a job failed because the card was declined: the play's charge task got 402 from
+ * POST /crm/stripe/charge_card ({"message": "The card was declined: ..."}); null for any other failure. */
+export function declineReason(job: Pick<ProvisionJob, "provisioning_result_json"> | undefined): string | null {
+  for (const event of job?.provisioning_result_json ?? []) {
+    if (event.provisioning_status !== 2 || !event.provisioning_result_json) continue;
+    try {
+      const result = JSON.parse(event.provisioning_result_json)?.result;
+      if (result?.status === 402 && typeof result.json?.message === "string") return result.json.message;
+    } catch {
+      // not JSON: not a charge answer
+    }
+  }
+  return null;
 }
 
 /** Top-up and add-ons (spec 07 §6.7-6.8): the catalogue for this service, a review, then live provisioning that ends
@@ -84,7 +99,12 @@ export function TopUpPage() {
           </Group>
           <Progress value={status === "success" ? 100 : total ? (100 * tasks) / total : 10} animated={status === "running"} color={status === "failed" ? "red" : status === "success" ? "green" : "blue"} />
           {status === "running" && <Text size="sm" mt="xs">{t("topup.provisioning")}</Text>}
-          {status === "failed" && <Alert color="red" mt="sm">{t("topup.failed")}</Alert>}
+          {status === "failed" && (
+            <>
+              <Alert color="red" mt="sm" role="alert" title={declineReason(job.data) ?? undefined} data-testid="portal-provisioning-failure">{t("topup.failed")}</Alert>
+              <Group mt="sm"><Button variant="light" onClick={() => setJobId(null)} data-testid="portal-topup-back">{t("common.back")}</Button></Group>
+            </>
+          )}
         </Card>
         {status === "success" && (
           <Stack data-testid="portal-topup-done">
