@@ -153,7 +153,8 @@ export function AddCardModal({ opened, onClose, customerId, onAdded }: { opened:
       stripeRef.current = stripe;
       const card = stripe.elements().create("card", { hidePostalCode: true });
       card.mount(holder);
-      card.on?.("change", (e) => setCardError(e.error?.message ?? ""));
+      // localstripe's fake Element calls its change handlers without an event.
+      card.on?.("change", (e) => setCardError(e?.error?.message ?? ""));
       element.current = card;
       setReady(true);
     }).catch((error) => setCardError(errorMessage(error)));

@@ -136,3 +136,21 @@ describe("payment methods card", () => {
     expect(calls.find((c) => c.key === "POST /crm/stripe/customer_id/1/cards")?.body).toEqual({ payment_method_id: "pm_9", nickname: "Home", setup_intent_id: "seti_1" });
   });
 });
+
+describe("card element events", () => {
+  it("takes change events without an argument (localstripe's fake Stripe.js) and shows a real one's error", async () => {
+    const handlers: ((e?: { error?: { message?: string } }) => void)[] = [];
+    window.Stripe = vi.fn(() => ({
+      elements: () => ({ create: () => ({ mount: vi.fn(), destroy: vi.fn(), on: (_: string, handler: (typeof handlers)[number]) => handlers.push(handler) }) }),
+      confirmCardSetup: vi.fn(), confirmCardPayment: vi.fn(),
+    })) as never;
+    // Another key: loadStripe keeps one Stripe instance per publishable key.
+    stub({ "GET /crm/stripe/config": { ...CONFIG, publishable_key: "pk_test_events" }, "GET /crm/stripe/customer_id/1": { data: cards } });
+    renderWith(<PaymentMethodsCard customer={{ customer_id: 1, customer_name: "Jane" }} />);
+    await userEvent.click(await screen.findByTestId("add-card", {}, { timeout: 5000 }));
+    await waitFor(() => expect(handlers).toHaveLength(1), { timeout: 5000 });
+    expect(() => handlers[0]()).not.toThrow();
+    handlers[0]({ error: { message: "Your card number is incomplete." } });
+    expect((await screen.findByText("Your card number is incomplete.")).getAttribute("role")).toBe("alert");
+  }, 15_000);
+});
