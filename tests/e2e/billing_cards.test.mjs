@@ -5,7 +5,7 @@
 // and shows a declined card's reason without saving anything.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { ADMIN, launchBrowser, login, screenshot, startServer, watchErrors } from "./harness.mjs";
+import { ADMIN, launchBrowser, login, screenshot as fullShot, startServer, watchErrors } from "./harness.mjs";
 
 async function apiCall(baseUrl, token, method, path, body) {
   const response = await fetch(`${baseUrl}${path}`, {
@@ -16,6 +16,13 @@ async function apiCall(baseUrl, token, method, path, body) {
   const json = await response.json().catch(() => null);
   assert.ok(response.ok, `${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
   return json;
+}
+
+// A full-page shot of a scrolled page draws the fixed layers (header, modal) at the scroll offset: from the top.
+async function screenshot(page, name) {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.waitForTimeout(300);  // modal transitions
+  return fullShot(page, name);
 }
 
 // localstripe's fake Stripe.js logs its own progress with console.log; card errors it reports are the test's subject.
@@ -183,7 +190,6 @@ describe("billing card flows (localstripe)", { timeout: 300_000 }, () => {
     await details.getByText(paid.payment_reference).waitFor();
     await details.getByTestId("details-refund").waitFor();
     assert.equal(await details.getByTestId("details-pay").count(), 0);
-    await page.waitForTimeout(400);  // the modal's opening transition
     await screenshot(page, "cards-paid-details");
 
     // Refund, with a confirmation first.
@@ -216,6 +222,7 @@ describe("billing card flows (localstripe)", { timeout: 300_000 }, () => {
     const dialog = await fillCardModal(page, billing, { number: "4000000000000002", name: "Carla Card", nickname: "Declined" });
     await dialog.getByTestId("card-submit").click();
     await dialog.getByRole("alert").getByText("Your card was declined.").waitFor();
+    await page.getByText("Error adding payment method").waitFor();  // the notification's title
     await screenshot(page, "cards-declined");
     // The modal stays open for another try; nothing was added.
     assert.equal(await dialog.isVisible(), true);
@@ -227,6 +234,46 @@ describe("billing card flows (localstripe)", { timeout: 300_000 }, () => {
     assert.deepEqual(afterCards.map((c) => c.card_id), before.map((c) => c.card_id));
     // The browser reports the 402 from localstripe as a failed resource load; that is the decline itself.
     assert.deepEqual(errors.filter((e) => !stripeNoise(e) && !/status of 402/.test(e)), []);
+    await page.close();
+  });
+
+  it("shows a decline when charging a saved card and leaves the invoice unpaid", async () => {
+    const page = await browser.context.newPage();
+    const errors = watchErrors(page);
+    const billing = await openBilling(page);
+    // 4000 0000 0000 0341 is saved fine and declined when charged.
+    const dialog = await fillCardModal(page, billing, { number: "4000000000000341", name: "Carla Card", nickname: "Charge Declines" });
+    await dialog.getByTestId("card-submit").click();
+    await page.getByText(/ending in 0341 has been added/).waitFor();
+    await dialog.waitFor({ state: "detached" });
+    const card = (await cardsOf()).find((c) => c.last4 === "0341");
+
+    await billing.getByTestId("add-transaction").click();
+    await page.getByTestId("tx-title").fill("SIM Card");
+    await page.getByTestId("tx-retail").fill("5.00");
+    await page.getByTestId("tx-submit").click();
+    await page.getByText(/Transaction \d+ added/).first().waitFor();
+    await billing.getByTestId("generate-open").click();
+    const modal = page.getByRole("dialog", { name: "Generate Proforma Invoice" });
+    await modal.getByTestId("generate-submit").getByText("Generate Invoice (1)").click();
+    await page.getByText(/Invoice \d+ generated for .*5\.00/).waitFor();
+    const row = billing.getByTestId("invoices-table").locator("tbody tr").first();
+    await row.getByText(/5\.00/).waitFor();
+    const invoiceId = Number((await row.getAttribute("data-testid")).replace("invoice-row-", ""));
+
+    await row.getByRole("button", { name: `Pay Invoice ${invoiceId}` }).click();
+    const pay = page.getByRole("dialog", { name: `Pay invoice ${invoiceId}` });
+    await pay.getByTestId(`pay-card-${card.card_id}`).check();
+    await pay.getByTestId("pay-submit").click();
+    await pay.getByTestId("pay-error").getByText("The card was declined: Your card was declined.").waitFor();
+    await page.getByText("Card declined", { exact: true }).waitFor();  // the notification's title
+    await screenshot(page, "cards-pay-declined");
+    const unpaid = await apiCall(server.baseUrl, token, "GET", `/crm/invoice/invoice_id/${invoiceId}`);
+    assert.equal(unpaid.paid, false);
+    assert.equal(unpaid.status, "Unpaid");
+    await page.keyboard.press("Escape");
+    await billing.getByTestId(`invoice-row-${invoiceId}`).getByTestId("invoice-status").getByText("Unpaid").waitFor();
+    assert.deepEqual(errors.filter((e) => !stripeNoise(e)), []);
     await page.close();
   });
 });

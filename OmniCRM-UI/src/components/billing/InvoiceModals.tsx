@@ -10,7 +10,7 @@ import { downloadInvoicePdf, invoicesApi, STAFF_PAYMENT_METHODS, type Invoice, t
 import { CustomerPicker } from "./CustomerPicker";
 import { useAuth } from "../../auth/AuthContext";
 import { formatMoney } from "../../config";
-import { confirmDanger, notifyError, notifySuccess } from "../../lib/feedback";
+import { confirmDanger, notifyError, notifyErrorTitled, notifySuccess } from "../../lib/feedback";
 import { isoDay, selectionTotals, taxLabel } from "../../lib/money";
 import { ErrorState, LoadingState } from "../States";
 import { BILLING_KEY, formatDate, InvoiceStatus, invoiceTitle, useRefreshBilling } from "./shared";
@@ -349,7 +349,10 @@ export function PayInvoiceModal({ invoice, onClose }: { invoice: Invoice | Invoi
       void refresh();
       onClose();
     },
-    onError: (error) => { setErrors(fieldErrors(error)); notifyError(error); },
+    onError: (error) => {
+      setErrors(fieldErrors(error));
+      notifyErrorTitled(error, error instanceof ApiError && error.status === 402 ? t("cards.payDeclined") : undefined);
+    },
   });
   return (
     <Modal opened={invoice !== null} onClose={onClose} title={t("invoices.payTitle", { id: invoice?.invoice_id ?? "" })} data-testid="pay-modal">

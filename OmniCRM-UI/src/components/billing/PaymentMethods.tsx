@@ -8,7 +8,7 @@ import { ApiError, errorMessage } from "../../api";
 import { canDeleteCard, cardLabel, deleteCard, stripeApi, type Card } from "../../api/stripe";
 import { useAuth } from "../../auth/AuthContext";
 import { config } from "../../config";
-import { notifyError, notifySuccess } from "../../lib/feedback";
+import { notifyError, notifyErrorTitled, notifySuccess } from "../../lib/feedback";
 import { loadStripe, paymentMethodId, type StripeCardElement } from "../../lib/stripeJs";
 import { ErrorState, LoadingState } from "../States";
 import { formatDate } from "./shared";
@@ -178,7 +178,8 @@ export function AddCardModal({ opened, onClose, customerId, onAdded }: { opened:
     onError: (error) => {
       if (error instanceof ApiError) setErrors(error.errors);
       else setCardError(errorMessage(error));
-      notifyError(error);
+      // Stripe.js errors (a decline when the card is set up) and the API's 402 name what failed.
+      notifyErrorTitled(error, error instanceof ApiError ? (error.status === 402 ? t("cards.payDeclined") : undefined) : t("cards.stripeFailed"));
     },
   });
   const submit = () => {

@@ -95,6 +95,7 @@ describe("pay modal with Stripe", () => {
     await userEvent.click(screen.getByTestId("pay-submit"));
     expect((await screen.findByTestId("pay-error")).textContent).toContain("Your card was declined.");
     expect(onClose).not.toHaveBeenCalled();
+    await screen.findByText("Card declined");  // the notification's title names the decline, not "Something went wrong"
   });
 });
 
