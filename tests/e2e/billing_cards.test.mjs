@@ -200,11 +200,15 @@ describe("billing card flows (localstripe)", { timeout: 300_000 }, () => {
     await page.getByText(`Invoice ${invoiceId} refunded`).waitFor();
     await details.getByTestId("invoice-status").getByText("Refunded").waitFor();
     await details.getByTestId("details-refund").waitFor({ state: "detached" });
+    await details.getByText("Refund reference").waitFor();
+    await details.getByText(/^re_/).waitFor();
+    await screenshot(page, "cards-refunded-details");
     await page.keyboard.press("Escape");
     await invoices.getByTestId(`invoice-row-${invoiceId}`).getByTestId("invoice-status").getByText("Refunded").waitFor();
     const refunded = await apiCall(server.baseUrl, token, "GET", `/crm/invoice/invoice_id/${invoiceId}`);
     assert.equal(refunded.status, "Refunded");
     assert.equal(refunded.refunded, true);
+    assert.match(refunded.refund_reference, /^re_/);
     await screenshot(page, "cards-refunded");
     assert.deepEqual(errors.filter((e) => !stripeNoise(e)), []);
     await page.close();

@@ -256,6 +256,7 @@ export function InvoiceDetailsModal({ invoiceId, onClose, onPay }: {
             <Info label={t("invoices.created")} value={formatDate(d.created)} />
             {d.payment_method && <Info label={t("invoices.paymentMethod")} value={t(`payMethods.${d.payment_method}`, { defaultValue: d.payment_method })} />}
             {d.payment_reference && <Info label={t("invoices.reference")} value={d.payment_reference} />}
+            {d.refund_reference && <Info label={t("invoices.refundReference")} value={d.refund_reference} />}
           </SimpleGrid>
           <Table.ScrollContainer minWidth={480}>
             <Table striped data-testid="invoice-lines">

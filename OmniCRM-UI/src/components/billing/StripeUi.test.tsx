@@ -11,7 +11,7 @@ import { sessionStore } from "../../api";
 import type { Invoice } from "../../api/billing";
 import { AuthProvider } from "../../auth/AuthContext";
 import "../../i18n";
-import { PayInvoiceModal } from "./InvoiceModals";
+import { InvoiceDetailsModal, PayInvoiceModal } from "./InvoiceModals";
 import { PaymentMethodsCard } from "./PaymentMethods";
 
 const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status });
@@ -153,5 +153,19 @@ describe("card element events", () => {
     expect(() => handlers[0]()).not.toThrow();
     handlers[0]({ error: { message: "Your card number is incomplete." } });
     expect((await screen.findByText("Your card number is incomplete.")).getAttribute("role")).toBe("alert");
+  }, 15_000);
+});
+
+describe("invoice details after a card refund", () => {
+  it("shows the Stripe payment and refund references, and no Pay or Refund action", async () => {
+    const refunded = { ...invoice, paid: true, refunded: true, status: "Refunded", payment_method: "Stripe", payment_reference: "pi_123",
+      refund_reference: "re_456", transactions: [], count: 0, subtotal: "82.50", tax: "0.00", total: "82.50" };
+    stub({ "GET /crm/invoice/invoice_id/5": refunded });
+    renderWith(<InvoiceDetailsModal invoiceId={5} onClose={vi.fn()} onPay={vi.fn()} />);
+    await screen.findByText("re_456", {}, { timeout: 5000 });
+    expect(screen.getByText("Refund reference")).toBeTruthy();
+    expect(screen.getByText("pi_123")).toBeTruthy();
+    expect(screen.queryByTestId("details-refund")).toBeNull();
+    expect(screen.queryByTestId("details-pay")).toBeNull();
   }, 15_000);
 });
