@@ -12,6 +12,11 @@ export function notifyError(error: unknown) {
   notifications.show({ color: "red", title: i18n.t("common.errorTitle"), message: errorMessage(error), autoClose: 8000 });
 }
 
+/** notifyError with a title that names what failed (e.g. "Card declined"); the default title when none is given. */
+export function notifyErrorTitled(error: unknown, title: string | undefined) {
+  notifications.show({ color: "red", title: title ?? i18n.t("common.errorTitle"), message: errorMessage(error), autoClose: 8000 });
+}
+
 interface Form {
   setErrors: (errors: Record<string, ReactNode>) => void;
   values: object;

@@ -6,7 +6,7 @@ export interface StripeCardElement {
   mount: (el: HTMLElement | string) => void;
   unmount?: () => void;
   destroy?: () => void;
-  on?: (event: string, handler: (e: { error?: { message?: string }; complete?: boolean }) => void) => void;
+  on?: (event: string, handler: (e?: { error?: { message?: string }; complete?: boolean }) => void) => void;
 }
 
 /** What the console and the portal use of Stripe.js (the real one, or localstripe's fake). */

@@ -10,7 +10,7 @@ import { downloadInvoicePdf, invoicesApi, STAFF_PAYMENT_METHODS, type Invoice, t
 import { CustomerPicker } from "./CustomerPicker";
 import { useAuth } from "../../auth/AuthContext";
 import { formatMoney } from "../../config";
-import { confirmDanger, notifyError, notifySuccess } from "../../lib/feedback";
+import { confirmDanger, notifyError, notifyErrorTitled, notifySuccess } from "../../lib/feedback";
 import { isoDay, selectionTotals, taxLabel } from "../../lib/money";
 import { ErrorState, LoadingState } from "../States";
 import { BILLING_KEY, formatDate, InvoiceStatus, invoiceTitle, useRefreshBilling } from "./shared";
@@ -256,6 +256,7 @@ export function InvoiceDetailsModal({ invoiceId, onClose, onPay }: {
             <Info label={t("invoices.created")} value={formatDate(d.created)} />
             {d.payment_method && <Info label={t("invoices.paymentMethod")} value={t(`payMethods.${d.payment_method}`, { defaultValue: d.payment_method })} />}
             {d.payment_reference && <Info label={t("invoices.reference")} value={d.payment_reference} />}
+            {d.refund_reference && <Info label={t("invoices.refundReference")} value={d.refund_reference} />}
           </SimpleGrid>
           <Table.ScrollContainer minWidth={480}>
             <Table striped data-testid="invoice-lines">
@@ -349,7 +350,10 @@ export function PayInvoiceModal({ invoice, onClose }: { invoice: Invoice | Invoi
       void refresh();
       onClose();
     },
-    onError: (error) => { setErrors(fieldErrors(error)); notifyError(error); },
+    onError: (error) => {
+      setErrors(fieldErrors(error));
+      notifyErrorTitled(error, error instanceof ApiError && error.status === 402 ? t("cards.payDeclined") : undefined);
+    },
   });
   return (
     <Modal opened={invoice !== null} onClose={onClose} title={t("invoices.payTitle", { id: invoice?.invoice_id ?? "" })} data-testid="pay-modal">

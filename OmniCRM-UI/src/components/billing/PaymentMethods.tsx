@@ -8,7 +8,7 @@ import { ApiError, errorMessage } from "../../api";
 import { canDeleteCard, cardLabel, deleteCard, stripeApi, type Card } from "../../api/stripe";
 import { useAuth } from "../../auth/AuthContext";
 import { config } from "../../config";
-import { notifyError, notifySuccess } from "../../lib/feedback";
+import { notifyError, notifyErrorTitled, notifySuccess } from "../../lib/feedback";
 import { loadStripe, paymentMethodId, type StripeCardElement } from "../../lib/stripeJs";
 import { ErrorState, LoadingState } from "../States";
 import { formatDate } from "./shared";
@@ -153,7 +153,8 @@ export function AddCardModal({ opened, onClose, customerId, onAdded }: { opened:
       stripeRef.current = stripe;
       const card = stripe.elements().create("card", { hidePostalCode: true });
       card.mount(holder);
-      card.on?.("change", (e) => setCardError(e.error?.message ?? ""));
+      // localstripe's fake Element calls its change handlers without an event.
+      card.on?.("change", (e) => setCardError(e?.error?.message ?? ""));
       element.current = card;
       setReady(true);
     }).catch((error) => setCardError(errorMessage(error)));
@@ -177,7 +178,8 @@ export function AddCardModal({ opened, onClose, customerId, onAdded }: { opened:
     onError: (error) => {
       if (error instanceof ApiError) setErrors(error.errors);
       else setCardError(errorMessage(error));
-      notifyError(error);
+      // Stripe.js errors (a decline when the card is set up) and the API's 402 name what failed.
+      notifyErrorTitled(error, error instanceof ApiError ? (error.status === 402 ? t("cards.payDeclined") : undefined) : t("cards.stripeFailed"));
     },
   });
   const submit = () => {

@@ -11,7 +11,7 @@ import { sessionStore } from "../../api";
 import type { Invoice } from "../../api/billing";
 import { AuthProvider } from "../../auth/AuthContext";
 import "../../i18n";
-import { PayInvoiceModal } from "./InvoiceModals";
+import { InvoiceDetailsModal, PayInvoiceModal } from "./InvoiceModals";
 import { PaymentMethodsCard } from "./PaymentMethods";
 
 const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status });
@@ -95,6 +95,7 @@ describe("pay modal with Stripe", () => {
     await userEvent.click(screen.getByTestId("pay-submit"));
     expect((await screen.findByTestId("pay-error")).textContent).toContain("Your card was declined.");
     expect(onClose).not.toHaveBeenCalled();
+    await screen.findByText("Card declined");  // the notification's title names the decline, not "Something went wrong"
   });
 });
 
@@ -135,4 +136,36 @@ describe("payment methods card", () => {
     }));
     expect(calls.find((c) => c.key === "POST /crm/stripe/customer_id/1/cards")?.body).toEqual({ payment_method_id: "pm_9", nickname: "Home", setup_intent_id: "seti_1" });
   });
+});
+
+describe("card element events", () => {
+  it("takes change events without an argument (localstripe's fake Stripe.js) and shows a real one's error", async () => {
+    const handlers: ((e?: { error?: { message?: string } }) => void)[] = [];
+    window.Stripe = vi.fn(() => ({
+      elements: () => ({ create: () => ({ mount: vi.fn(), destroy: vi.fn(), on: (_: string, handler: (typeof handlers)[number]) => handlers.push(handler) }) }),
+      confirmCardSetup: vi.fn(), confirmCardPayment: vi.fn(),
+    })) as never;
+    // Another key: loadStripe keeps one Stripe instance per publishable key.
+    stub({ "GET /crm/stripe/config": { ...CONFIG, publishable_key: "pk_test_events" }, "GET /crm/stripe/customer_id/1": { data: cards } });
+    renderWith(<PaymentMethodsCard customer={{ customer_id: 1, customer_name: "Jane" }} />);
+    await userEvent.click(await screen.findByTestId("add-card", {}, { timeout: 5000 }));
+    await waitFor(() => expect(handlers).toHaveLength(1), { timeout: 5000 });
+    expect(() => handlers[0]()).not.toThrow();
+    handlers[0]({ error: { message: "Your card number is incomplete." } });
+    expect((await screen.findByText("Your card number is incomplete.")).getAttribute("role")).toBe("alert");
+  }, 15_000);
+});
+
+describe("invoice details after a card refund", () => {
+  it("shows the Stripe payment and refund references, and no Pay or Refund action", async () => {
+    const refunded = { ...invoice, paid: true, refunded: true, status: "Refunded", payment_method: "Stripe", payment_reference: "pi_123",
+      refund_reference: "re_456", transactions: [], count: 0, subtotal: "82.50", tax: "0.00", total: "82.50" };
+    stub({ "GET /crm/invoice/invoice_id/5": refunded });
+    renderWith(<InvoiceDetailsModal invoiceId={5} onClose={vi.fn()} onPay={vi.fn()} />);
+    await screen.findByText("re_456", {}, { timeout: 5000 });
+    expect(screen.getByText("Refund reference")).toBeTruthy();
+    expect(screen.getByText("pi_123")).toBeTruthy();
+    expect(screen.queryByTestId("details-refund")).toBeNull();
+    expect(screen.queryByTestId("details-pay")).toBeNull();
+  }, 15_000);
 });

@@ -26,7 +26,7 @@ export const billingEn = {
     voidDone: "Invoice {{id}} voided; its transactions are unbilled again",
     details: "Invoice {{id}}", information: "Invoice information", transactions: "Transactions",
     txDate: "Date", txTitle: "Title & description", retail: "Retail cost", tax: "Tax", subtotal: "Subtotal",
-    total: "Invoice Total", count: "Transactions", paymentMethod: "Payment method", reference: "Reference",
+    total: "Invoice Total", count: "Transactions", paymentMethod: "Payment method", reference: "Reference", refundReference: "Refund reference",
     refundConfirmTitle: "Refund invoice {{id}}?",
     refundConfirm: "The full amount of {{amount}} is refunded to the card it was paid with. An invoice can be refunded only once.",
     confirmRefund: "Confirm Refund", refundDone: "Invoice {{id}} refunded",

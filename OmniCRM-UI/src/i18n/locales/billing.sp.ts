@@ -28,7 +28,7 @@ export const billingSp: typeof billingEn = {
     voidDone: "Factura {{id}} anulada; sus transacciones vuelven a estar sin facturar",
     details: "Factura {{id}}", information: "Información de la factura", transactions: "Transacciones",
     txDate: "Fecha", txTitle: "Título y descripción", retail: "Costo minorista", tax: "Impuesto", subtotal: "Subtotal",
-    total: "Total de la Factura", count: "Transacciones", paymentMethod: "Método de pago", reference: "Referencia",
+    total: "Total de la Factura", count: "Transacciones", paymentMethod: "Método de pago", reference: "Referencia", refundReference: "Referencia del reembolso",
     refundConfirmTitle: "¿Reembolsar la factura {{id}}?",
     refundConfirm: "Se reembolsa el importe completo de {{amount}} a la tarjeta con la que se pagó. Una factura solo se puede reembolsar una vez.",
     confirmRefund: "Confirmar Reembolso", refundDone: "Factura {{id}} reembolsada",
