@@ -3,19 +3,9 @@
 // received exactly that alert.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { ADMIN, currentStep, launchBrowser, login, screenshot, startServer, totp, watchErrors } from "./harness.mjs";
+import { ADMIN, call, currentStep, launchBrowser, login, screenshot, startServer, totp, watchErrors } from "./harness.mjs";
 
 const PASSWORD = "Cbc-Passw0rd!x";
-
-async function call(baseUrl, path, { token, method = "GET", body } = {}) {
-  const response = await fetch(`${baseUrl}${path}`, {
-    method, headers: { "Content-Type": "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const data = await response.json();
-  assert.ok(response.ok, `${method} ${path}: ${response.status} ${JSON.stringify(data)}`);
-  return data;
-}
 
 describe("cell broadcast", { timeout: 240_000 }, () => {
   let server;

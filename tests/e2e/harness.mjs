@@ -141,3 +141,25 @@ export function totp(secret, step) {
 }
 
 export const currentStep = () => Math.floor(Date.now() / 30_000);
+
+/** A JSON API call from the test itself (setup and checks beside what the page shows); throws on a non-2xx. */
+export async function call(baseUrl, path, { method = "GET", body, token } = {}) {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: { "Content-Type": "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return data;
+}
+
+/** Remaining data in GB as the portal's DATA bar shows it ("15 GB" -> 15). */
+export async function dataGb(scope) {
+  const text = await scope.getByTestId("portal-balance-DATA-remaining").first().innerText();
+  const match = /([\d.]+)\s*(GB|MB|TB)/i.exec(text);
+  if (!match) throw new Error(`not a data amount: ${text}`);
+  const factor = { GB: 1, MB: 1 / 1024, TB: 1024 }[match[2].toUpperCase()];
+  return Number(match[1]) * factor;
+}

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { ADMIN, launchBrowser, login, screenshot, startServer, watchErrors } from "./harness.mjs";
+import { ADMIN, call, dataGb, launchBrowser, login, screenshot, startServer, watchErrors } from "./harness.mjs";
 
 const SUBSCRIBER = { email: "john.portal@example.com", password: "Portal-Pass-2026!" };
 const PHONE = { width: 390, height: 844 };
@@ -19,27 +19,6 @@ const SCREENS = [
   ["billing", "/self-care/billing", "portal-invoices"],
   ["account", "/self-care/account", "portal-account"],
 ];
-
-async function call(baseUrl, path, { method = "GET", body, token } = {}) {
-  const response = await fetch(`${baseUrl}${path}`, {
-    method,
-    headers: { "Content-Type": "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  const data = text ? JSON.parse(text) : null;
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return data;
-}
-
-/** Remaining data in GB as the DATA bar shows it ("15 GB" → 15). */
-async function dataGb(page) {
-  const text = await page.getByTestId("portal-balance-DATA-remaining").first().innerText();
-  const match = /([\d.]+)\s*(GB|MB|TB)/i.exec(text);
-  assert.ok(match, `a data amount: ${text}`);
-  const factor = { GB: 1, MB: 1 / 1024, TB: 1024 }[match[2].toUpperCase()];
-  return Number(match[1]) * factor;
-}
 
 describe("self-care portal", { timeout: 300_000 }, () => {
   let server;

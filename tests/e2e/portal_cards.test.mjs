@@ -7,7 +7,7 @@
 // invoice. The subscriber holds only the default Customer role. Screenshots: test-artifacts/portal-cards-*.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { ADMIN, launchBrowser, login, screenshot, startServer, watchErrors } from "./harness.mjs";
+import { ADMIN, call, dataGb, launchBrowser, login, screenshot, startServer, watchErrors } from "./harness.mjs";
 
 const SUBSCRIBER = { email: "john.cards@example.com", password: "Portal-Cards-2026!" };
 const PHONE = { width: 390, height: 844 };
@@ -16,27 +16,6 @@ const OK_CARD = "4242424242424242";
 const DECLINED_WHEN_SAVED = "4000000000000002";
 const DECLINED_WHEN_CHARGED = "4000000000000341";
 const THREE_D_SECURE = "4000002500003155";
-
-async function call(baseUrl, path, { method = "GET", body, token } = {}) {
-  const response = await fetch(`${baseUrl}${path}`, {
-    method,
-    headers: { "Content-Type": "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  const data = text ? JSON.parse(text) : null;
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return data;
-}
-
-/** Remaining data in GB as the DATA bar shows it ("15 GB" → 15). */
-async function dataGb(scope) {
-  const text = await scope.getByTestId("portal-balance-DATA-remaining").first().innerText();
-  const match = /([\d.]+)\s*(GB|MB|TB)/i.exec(text);
-  assert.ok(match, `a data amount: ${text}`);
-  const factor = { GB: 1, MB: 1 / 1024, TB: 1024 }[match[2].toUpperCase()];
-  return Number(match[1]) * factor;
-}
 
 /** Type a test card into localstripe's fake card element (inputs named by their placeholders). */
 async function fillCard(form, number) {
