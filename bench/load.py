@@ -29,6 +29,7 @@ import locust  # noqa: F401, I001 - first: gevent's monkey patching must precede
 
 import argparse  # noqa: E402
 import itertools  # noqa: E402
+import json  # noqa: E402
 import logging  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
@@ -347,7 +348,13 @@ def wait_for_jobs(app, provision_ids, timeout):
         gevent.sleep(0.5)
 
 
-def check_sim_race(app, urls, tokens, data, timeout):
+def bench_accounts(sim):
+    """OCS accounts created by the bench play (service_uuid prefix "Bench_")."""
+    accounts = sim.ok("ApierV2.GetAccounts", {"Tenant": TENANT}) or []
+    return sum(1 for account in accounts if account["ID"].split(":", 1)[-1].startswith("Bench_"))
+
+
+def check_sim_race(app, urls, tokens, data, sim, timeout):
     """One free SIM ordered by RACE_USERS users at once: assigned exactly once, never a 5xx."""
     failures = []
     sim_id, _ = data["free_pairs"].pop()
@@ -361,6 +368,7 @@ def check_sim_race(app, urls, tokens, data, timeout):
                                 headers={"Authorization": f"Bearer {tokens[i % len(tokens)]}"})
         return response.status_code, response.json() if response.content else {}
 
+    accounts_before = bench_accounts(sim)
     t0 = time.monotonic()
     results = released_together([lambda i=i: order(i) for i in range(RACE_USERS)])
     server_errors = [r for r in results if r[0] >= 500]
@@ -376,20 +384,26 @@ def check_sim_race(app, urls, tokens, data, timeout):
     succeeded = [pid for pid, status in statuses.items() if status == 0]
     running = [pid for pid, status in statuses.items() if status == JOB_RUNNING]
     with app.app_context():
-        sim = db.session.get(Inventory, sim_id)
-        holders = db.session.scalars(select(Service).where(Service.service_notes == f"ICCID {sim.itemtext1}")).all()
+        card = db.session.get(Inventory, sim_id)
+        holders = db.session.scalars(select(Service).where(Service.service_notes == f"ICCID {card.itemtext1}")).all()
         numbers_taken = db.session.scalar(select(func.count()).select_from(Inventory).where(
             Inventory.inventory_id.in_(numbers), Inventory.customer_id.is_not(None)))
-        reasons = {}
+        reasons, samples = {}, {}
         for job in db.session.scalars(select(Provision).where(Provision.provision_id.in_(accepted),
                                                               Provision.provisioning_status == 2)):
-            failed = [e.event_name for e in job.events if e.provisioning_status == 2]
-            key = failed[0] if failed else "?"
+            failed = [e for e in job.events if e.provisioning_status == 2]
+            key = failed[0].event_name if failed else "?"
+            if key not in reasons and failed:
+                samples[key] = _result_summary(failed[0].provisioning_result_json)
             reasons[key] = reasons.get(key, 0) + 1
-        sim_state = (sim.item_state, sim.customer_id, sim.service_id)
+        sim_state = (card.item_state, card.customer_id, card.service_id)
         db.session.remove()
+    accounts = bench_accounts(sim) - accounts_before
     if running:
         failures.append(f"SIM race: {len(running)} job(s) still running after {timeout}s")
+    if accounts != len(succeeded):
+        failures.append(f"SIM race: {accounts} OCS accounts left by the race's jobs (expected {len(succeeded)}: the "
+                        "failed jobs roll theirs back)")
     if len(succeeded) != 1:
         failures.append(f"SIM race: {len(succeeded)} jobs succeeded (expected exactly 1)")
     if len(holders) != 1 or sim_state[2] != holders[0].service_id or sim_state[0] != "Assigned":
@@ -401,8 +415,20 @@ def check_sim_race(app, urls, tokens, data, timeout):
           f"{len(refused)} refused at order time {sorted({r[0] for r in refused})}, {len(server_errors)} 5xx; "
           f"jobs: {len(succeeded)} succeeded, {sum(reasons.values())} failed (failed task: {reasons}); "
           f"SIM {sim_state[0]} on service {sim_state[2]}; services with its ICCID: {len(holders)}; numbers held: "
-          f"{numbers_taken} -> {'PASS' if not failures else 'FAIL'}")
+          f"{numbers_taken}; new OCS accounts: {accounts} -> {'PASS' if not failures else 'FAIL'}")
+    for task_name, sample in samples.items():
+        print(f"  a job failed at {task_name!r}: {sample}")
     return failures
+
+
+def _result_summary(result_json):
+    try:
+        result = json.loads(result_json or "{}")
+    except ValueError:
+        return str(result_json)[:160]
+    if isinstance(result, dict):
+        result = {k: result[k] for k in ("status", "msg", "json", "url") if k in result} or result
+    return json.dumps(result, default=str)[:240]
 
 
 def check_topups(app, urls, tokens, data, sim):
@@ -677,7 +703,7 @@ def main(argv=None):
         if not args.skip_integrity:
             print("\n--- Concurrent-integrity checks ---", flush=True)
             failures += check_topups(app, urls, tokens, data, sim)
-            failures += check_sim_race(app, urls, tokens, data, args.job_timeout)
+            failures += check_sim_race(app, urls, tokens, data, sim, args.job_timeout)
             procs.check_alive()
 
         summaries = []
