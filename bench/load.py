@@ -592,7 +592,7 @@ def report_level(users, recorder, window, load_before):
     print(f"\n=== {users} users: {total} requests in {window:.0f}s = {total / window:.1f} req/s, {errors} errors "
           f"(load average at start {load_before}) ===")
     print(f"{'endpoint':<50} {'reqs':>6} {'req/s':>6} {'p50':>6} {'p95':>6} {'p99':>6} {'max':>6}  errors")
-    summary = {"users": users, "rps": total / window, "errors": errors}
+    summary = {"users": users, "rps": total / window, "errors": errors, "load": load_before.split()[0]}
     reads, writes = [], []
     for key in keys:
         values = sorted(recorder.times[key])
@@ -756,12 +756,12 @@ def load_config_for(settings):
 def print_table(summaries):
     if not summaries:
         return
-    print("\n| users | req/s | reads p50 / p95 / p99 (ms) | writes p50 / p95 / p99 (ms) | errors |")
-    print("|---:|---:|---|---|---:|")
+    print("\n| users | req/s | reads p50 / p95 / p99 (ms) | writes p50 / p95 / p99 (ms) | errors | load avg |")
+    print("|---:|---:|---|---|---:|---:|")
     for s in summaries:
         reads, writes = s["reads (GET)"], s["writes"]
         print(f"| {s['users']} | {s['rps']:.1f} | {reads[0]:.0f} / {reads[1]:.0f} / {reads[2]:.0f} | "
-              f"{writes[0]:.0f} / {writes[1]:.0f} / {writes[2]:.0f} | {s['errors']} |")
+              f"{writes[0]:.0f} / {writes[1]:.0f} / {writes[2]:.0f} | {s['errors']} | {s['load']} |")
 
 
 if __name__ == "__main__":
