@@ -27,6 +27,10 @@ $(VENV)/.installed: OmniCRM-API/pyproject.toml | $(BIN)/activate
 
 install: $(VENV)/.installed
 
+$(VENV)/.bench-installed: OmniCRM-API/pyproject.toml | $(VENV)/.installed
+	$(BIN)/pip install --quiet -e 'OmniCRM-API[test,bench]'
+	touch $@
+
 .env:
 	@echo "Creating .env with a fresh JWT secret and encryption key (edit it for your deployment)"
 	@sed -e "s/^JWT_SECRET=.*/JWT_SECRET=$$($(PYTHON) -c 'import secrets; print(secrets.token_hex(32))')/" \
@@ -72,11 +76,13 @@ test-ui:
 e2e: install ui
 	bash tests/e2e/run.sh
 
-bench: install services
+bench: install services $(VENV)/.bench-installed
 	$(BIN)/python bench/search.py --customers 100000
 	$(BIN)/python bench/provision.py
 	$(BIN)/python bench/provision_bulk.py
 	$(BIN)/python bench/invoice.py
+	$(BIN)/python bench/dashboard.py
+	$(BIN)/python bench/load.py
 
 # New Alembic revision from the models: make migration MSG="add x"
 migration: install

@@ -693,3 +693,29 @@ def test_fail_next_injects_an_error_once(sim):
     sim.control("FailNext", Method="ApierV2.GetAccount", Error="SERVER_ERROR: boom")
     assert sim.rpc("ApierV2.GetAccount", ACC)["error"] == "SERVER_ERROR: boom"
     assert sim.rpc("ApierV2.GetAccount", ACC)["error"] == "NOT_FOUND"
+
+
+def test_many_clients_connecting_at_once_are_all_served(sim):
+    """As CGRateS: a burst of new connections (API threads under load, bench/load.py) is queued, never reset."""
+    import requests
+    clients = 64
+    barrier, failures = threading.Barrier(clients), []
+
+    def client():
+        http = requests.Session()
+        barrier.wait()
+        for _ in range(3):
+            try:
+                reply = http.post(sim.url, json={"method": "ApierV2.SetAccount",
+                                                 "params": [{"Tenant": "t1", "Account": "burst"}], "id": 1},
+                                  timeout=10)
+                assert reply.status_code == 200 and reply.json()["result"] == "OK"
+            except Exception as exc:  # noqa: BLE001 - every failure is reported
+                failures.append(repr(exc))
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []

@@ -48,6 +48,9 @@ class SimServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    # CGRateS (Go) listens with the system's backlog; socketserver's default of 5 resets connections as soon as a few
+    # API threads open theirs at once (seen under bench/load.py).
+    request_queue_size = 128
 
     def __init__(self, host, port, verbose=False):
         super().__init__((host, port), _Handler)
