@@ -67,7 +67,10 @@ export function CbcListPage() {
                   <Table.Td><Anchor component={Link} to={`/cbc/${m.cbc_message_id}`}>{m.cbc_message_id}</Anchor></Table.Td>
                   <Table.Td>{m.messageIdentifier} · {m.identifier.name}</Table.Td>
                   <Table.Td>{t(`cbc.categories.${m.category}`)}</Table.Td>
-                  <Table.Td><CbcStatusBadge status={m.status} /></Table.Td>
+                  <Table.Td>
+                    <Group gap={4}><CbcStatusBadge status={m.status} />
+                      {m.pending_update && <Badge color="yellow" variant="outline" data-testid="cbc-row-pending-update">{t("cbc.pendingUpdate")}</Badge>}</Group>
+                  </Table.Td>
                   <Table.Td>{m.localized_messages.map((l) => l.language).join(", ")}</Table.Td>
                   <Table.Td>{m.all_cells ? <Badge color="red">ALL</Badge> : m.tracking_areas.length}</Table.Td>
                   <Table.Td>{m.initiating_user_email}</Table.Td>
