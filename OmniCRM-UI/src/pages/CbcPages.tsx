@@ -304,7 +304,7 @@ export function CbcAlertPage() {
             )}
             {allows("approve_cbc_message") && (ownProposal ? <Alert color="yellow">{t("cbc.ownUpdate")}</Alert> : (
               <Stack gap="xs" data-testid="cbc-update-approval">
-                <Text size="sm">{t("cbc.totpHelp")}</Text>
+                <Text size="sm">{t("cbc.updateTotpHelp")}</Text>
                 <Group align="flex-end">
                   <Stack gap={4}>
                     <Text size="sm">{t("cbc.totp")}</Text>

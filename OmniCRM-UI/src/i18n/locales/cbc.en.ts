@@ -34,5 +34,6 @@ export const cbcEn = {
   ownUpdate: "You proposed this update: another user must approve it.", updateProposed: "Update proposed: it is sent once another approver approves it",
   updateNeedsApproval: "This alert needs a second person's approval: your update is held until another approver approves it.",
   updateApproved: "Update approved", updateRejected: "Update rejected", proposedTexts: "Proposed texts", proposedChanges: "Changes",
+  updateTotpHelp: "Confirm with your own two-factor code. The person who proposed an update cannot approve it.",
   totalCounter: "{{characters}} / {{max}} characters in all languages together",
 };

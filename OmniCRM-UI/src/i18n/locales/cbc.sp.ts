@@ -35,6 +35,7 @@ export const cbcSp: typeof cbcEn = {
   ownUpdate: "Usted propuso esta actualización: otro usuario debe aprobarla.", updateProposed: "Actualización propuesta: se envía cuando otro aprobador la apruebe",
   updateNeedsApproval: "Esta alerta necesita la aprobación de una segunda persona: su actualización queda retenida hasta que otro aprobador la apruebe.",
   updateApproved: "Actualización aprobada", updateRejected: "Actualización rechazada", proposedTexts: "Textos propuestos", proposedChanges: "Cambios",
+  updateTotpHelp: "Confirme con su propio código de doble factor. Quien propuso una actualización no puede aprobarla.",
   totalCounter: "{{characters}} / {{max}} caracteres en todos los idiomas juntos",
   zoneSaved: "Zona guardada",
 };
