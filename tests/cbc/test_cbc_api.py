@@ -380,6 +380,30 @@ def test_an_update_of_an_unguarded_active_alert_is_re_sent_at_once(client, cbc, 
     assert [h["action"] for h in body["history"]][-2:] == ["updated", "updated_sent"]
 
 
+def test_an_update_that_brings_a_live_alert_under_the_policy_is_held(client, cbc, team):
+    creator, approver = team
+    alert = create(client, creator, monthly_test())
+    body = propose(client, creator, alert, {"category": "extreme"})
+    assert body["status"] == "active" and body["category"] == "normal"
+    assert body["pending_update"]["values"]["category"] == "extreme"
+    assert len(cbc.received("/alerts/send")) == 1
+    approved = approve(client, approver, alert["cbc_message_id"], approver.totp.now()).get_json()
+    assert approved["category"] == "extreme" and approved["approving_user"] == approver.user_id
+    assert len(cbc.received("/alerts/send")) == 2
+
+
+def test_a_newer_proposal_replaces_the_pending_one_and_stop_discards_it(client, cbc, team):
+    creator, approver = team
+    alert = active_guarded_alert(client, creator, approver)
+    propose(client, creator, alert)
+    body = propose(client, creator, alert, {"repetitionPeriod": 60})
+    assert body["pending_update"]["values"] == {"repetitionPeriod": 60}
+    assert body["history"][-1]["details"]["replaces_proposal_of"] == creator.user_id
+    stopped = client.delete(f"/crm/cbc/{alert['cbc_message_id']}", headers=creator).get_json()
+    assert stopped["status"] == "cancelled" and stopped["pending_update"] is None
+    assert len(cbc.received("/alerts/send")) == 1
+
+
 def test_texts_over_500_characters_in_total_are_refused(client, cbc, team):
     creator, _ = team
     response = client.put("/crm/cbc/", headers=creator, json=earthquake(localized_messages=[

@@ -432,12 +432,7 @@ def update_message(msg, data):
     if not changes:
         return
     _history(msg, "updated", msg.status, {"changes": changes})
-    if msg.status not in ("active", "failed"):
-        return  # a draft or an alert pending approval: nothing was sent yet
-    if msg.approval_required and msg.approving_user is None:
-        before, msg.status = msg.status, "pending_approval"  # now guarded by the policy: a second person first
-        _history(msg, "submitted", before)
-    else:
+    if msg.status in ("active", "failed"):  # unguarded (before and after the update): re-sent at once
         transmit(msg, update=broadcasting)
 
 
