@@ -52,6 +52,12 @@ def team(app, make_user):
     return creator, approver
 
 
+@pytest.fixture
+def no_total_limit(app, cbc, monkeypatch):
+    """`cbc.max_total_characters: 0` switches the guide's 500-character total off (the page limits remain)."""
+    monkeypatch.setitem(app.config["CRM"]["cbc"], "max_total_characters", 0)
+
+
 def create(client, headers, body, status=201):
     response = client.put("/crm/cbc/", json=body, headers=headers)
     assert response.status_code == status, response.get_json()
@@ -174,7 +180,8 @@ def test_draft_submit_and_reject_back_to_draft(app, client, cbc, team):
 
 @pytest.mark.parametrize("language,body,encoding,limit", [
     ("en", "A" * 1396, "GSM-7", 1395), ("es", "ñ" * 1395 + "á", "UCS-2", 615), ("fr", "€" * 698, "GSM-7", 1395)])
-def test_a_text_over_15_pages_is_refused_naming_its_language(client, cbc, team, language, body, encoding, limit):
+def test_a_text_over_15_pages_is_refused_naming_its_language(client, cbc, team, language, body, encoding, limit,
+                                                             no_total_limit):
     creator, _ = team
     response = client.put("/crm/cbc/", headers=creator, json=earthquake(localized_messages=[
         {"language": "de", "messageBody": "Erdbeben"}, {"language": language, "messageBody": body}]))
@@ -187,7 +194,7 @@ def test_a_text_over_15_pages_is_refused_naming_its_language(client, cbc, team, 
         assert db.session.scalar(select(CbcMessage.cbc_message_id)) is None
 
 
-def test_texts_at_the_page_limits_are_accepted(client, cbc, team):
+def test_texts_at_the_page_limits_are_accepted(client, cbc, team, no_total_limit):
     creator, _ = team
     alert = create(client, creator, earthquake(localized_messages=[
         {"language": "en", "messageBody": "A" * 1395}, {"language": "ru", "messageBody": "ж" * 615}]))
@@ -265,24 +272,146 @@ def test_a_cbc_refusal_is_failed_not_active_and_not_retried_blindly(client, cbc,
     assert client.post(f"/crm/cbc/{alert['cbc_message_id']}/retry", headers=creator).get_json()["status"] == "failed"
 
 
-def test_an_update_of_an_active_alert_is_re_sent(client, cbc, team):
-    creator, approver = team
+UPDATE = {"numberOfBroadcasts": 500,
+          "localized_messages": [{"language": "en", "messageBody": "UPDATED: Aftershocks possible."}]}
+
+
+def active_guarded_alert(client, creator, approver):
     alert = create(client, creator, earthquake())
-    approve(client, approver, alert["cbc_message_id"], approver.totp.now())
-    creator_totp = enrol(client.application, creator.user_id)
-    change = {"cbc_message_id": alert["cbc_message_id"], "numberOfBroadcasts": 500,
-              "localized_messages": [{"language": "en", "messageBody": "UPDATED: Aftershocks possible."}]}
-    refused = client.patch(f"/crm/cbc/{alert['cbc_message_id']}", json=change, headers=creator)
-    assert refused.status_code == 400 and "totp_code" in refused.get_json()["errors"]
-    response = client.patch(f"/crm/cbc/{alert['cbc_message_id']}", json={**change, "totp_code": creator_totp.now()},
-                            headers=creator)
+    assert approve(client, approver, alert["cbc_message_id"], approver.totp.now()).status_code == 200
+    return alert
+
+
+def propose(client, headers, alert, change=UPDATE):
+    response = client.patch(f"/crm/cbc/{alert['cbc_message_id']}", json={"cbc_message_id": alert["cbc_message_id"],
+                                                                          **change}, headers=headers)
     assert response.status_code == 200, response.get_json()
-    assert response.get_json()["status"] == "active"
+    return response.get_json()
+
+
+def test_an_update_of_a_guarded_active_alert_is_held_until_a_second_person_approves(client, cbc, team):
+    creator, approver = team
+    alert = active_guarded_alert(client, creator, approver)
+    body = propose(client, creator, alert)
+    # still broadcasting its current version; the proposal is stored with who made it; nothing new reached the CBC
+    assert body["status"] == "active" and body["numberOfBroadcasts"] == 999
+    assert body["localized_messages"][0]["messageBody"].startswith("EARTHQUAKE WARNING")
+    pending = body["pending_update"]
+    assert pending["proposed_by"] == creator.user_id and pending["proposed_by_email"] and pending["proposed_at"]
+    assert pending["values"]["numberOfBroadcasts"] == 500
+    assert pending["values"]["localized_messages"] == [{"language": "en",
+                                                        "messageBody": "UPDATED: Aftershocks possible."}]
+    assert body["history"][-1]["action"] == "update_proposed" and body["history"][-1]["user_id"] == creator.user_id
+    assert len(cbc.received("/alerts/send")) == 1
+    shown = client.get(f"/crm/cbc/{alert['cbc_message_id']}", headers=approver).get_json()
+    assert shown["pending_update"]["values"]["numberOfBroadcasts"] == 500 and shown["numberOfBroadcasts"] == 999
+
+
+def test_the_proposer_cannot_approve_their_own_update(app, client, cbc, make_user, team):
+    creator, approver = team
+    both = make_user(roles=["CBC Message Creator", "CBC Message Approver"])
+    totp = enrol(app, both.user_id)
+    alert = active_guarded_alert(client, creator, approver)
+    propose(client, both, alert)
+    response = approve(client, both, alert["cbc_message_id"], totp.now())
+    assert response.status_code == 403 and "second person" in response.get_json()["message"]
+    current = client.get(f"/crm/cbc/{alert['cbc_message_id']}", headers=creator).get_json()
+    assert current["pending_update"] is not None and current["numberOfBroadcasts"] == 999
+    assert len(cbc.received("/alerts/send")) == 1
+
+
+def test_a_wrong_totp_code_does_not_approve_an_update(client, cbc, team, make_user, app):
+    creator, approver = team
+    second = make_user(roles=["CBC Message Approver"])
+    second.totp = enrol(app, second.user_id)
+    alert = active_guarded_alert(client, creator, approver)
+    propose(client, creator, alert)
+    good = second.totp.now()
+    wrong = next(c for c in ("000000", "111111", "222222") if c != good)
+    response = approve(client, second, alert["cbc_message_id"], wrong)
+    assert response.status_code == 400 and "totp_code" in response.get_json()["errors"]
+    current = client.get(f"/crm/cbc/{alert['cbc_message_id']}", headers=creator).get_json()
+    assert current["pending_update"] is not None and current["numberOfBroadcasts"] == 999
+    assert len(cbc.received("/alerts/send")) == 1
+
+
+def test_an_approved_update_is_sent_and_becomes_current(client, cbc, team, make_user, app):
+    creator, approver = team
+    second = make_user(roles=["CBC Message Approver"])
+    second.totp = enrol(app, second.user_id)
+    alert = active_guarded_alert(client, creator, approver)
+    propose(client, creator, alert)
+    response = approve(client, second, alert["cbc_message_id"], second.totp.now())
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["status"] == "active" and body["pending_update"] is None and body["numberOfBroadcasts"] == 500
     sends = cbc.received("/alerts/send")
     assert len(sends) == 2 and sends[1]["body"]["update"] is True and sends[1]["body"]["numberOfBroadcasts"] == 500
     assert sends[1]["body"]["localized_messages"] == [{"language": "en", "messageBody": "UPDATED: Aftershocks "
                                                        "possible.", "encoding": "GSM-7"}]
-    assert [h["action"] for h in response.get_json()["history"]][-2:] == ["updated", "updated_sent"]
+    actions = [(h["action"], h["user_id"]) for h in body["history"]]
+    assert actions[-3:] == [("update_proposed", creator.user_id), ("update_approved", second.user_id),
+                            ("updated_sent", second.user_id)]
+    assert body["history"][-2]["details"]["proposed_by"] == creator.user_id
+
+
+def test_a_rejected_update_is_discarded(client, cbc, team):
+    creator, approver = team
+    alert = active_guarded_alert(client, creator, approver)
+    propose(client, creator, alert)
+    response = client.post(f"/crm/cbc/{alert['cbc_message_id']}/reject", json={"reason": "Wrong text"},
+                            headers=approver)
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["status"] == "active" and body["pending_update"] is None and body["numberOfBroadcasts"] == 999
+    assert body["history"][-1]["action"] == "update_rejected"
+    assert body["history"][-1]["details"]["reason"] == "Wrong text"
+    assert len(cbc.received("/alerts/send")) == 1
+    assert approve(client, approver, alert["cbc_message_id"], approver.totp.now()).status_code == 409
+
+
+def test_an_update_of_an_unguarded_active_alert_is_re_sent_at_once(client, cbc, team):
+    creator, _ = team
+    alert = create(client, creator, monthly_test())
+    body = propose(client, creator, alert, {"numberOfBroadcasts": 500})
+    assert body["status"] == "active" and body["numberOfBroadcasts"] == 500 and body["pending_update"] is None
+    sends = cbc.received("/alerts/send")
+    assert len(sends) == 2 and sends[1]["body"]["update"] is True
+    assert [h["action"] for h in body["history"]][-2:] == ["updated", "updated_sent"]
+
+
+def test_an_update_that_brings_a_live_alert_under_the_policy_is_held(client, cbc, team):
+    creator, approver = team
+    alert = create(client, creator, monthly_test())
+    body = propose(client, creator, alert, {"category": "extreme"})
+    assert body["status"] == "active" and body["category"] == "normal"
+    assert body["pending_update"]["values"]["category"] == "extreme"
+    assert len(cbc.received("/alerts/send")) == 1
+    approved = approve(client, approver, alert["cbc_message_id"], approver.totp.now()).get_json()
+    assert approved["category"] == "extreme" and approved["approving_user"] == approver.user_id
+    assert len(cbc.received("/alerts/send")) == 2
+
+
+def test_a_newer_proposal_replaces_the_pending_one_and_stop_discards_it(client, cbc, team):
+    creator, approver = team
+    alert = active_guarded_alert(client, creator, approver)
+    propose(client, creator, alert)
+    body = propose(client, creator, alert, {"repetitionPeriod": 60})
+    assert body["pending_update"]["values"] == {"repetitionPeriod": 60}
+    assert body["history"][-1]["details"]["replaces_proposal_of"] == creator.user_id
+    stopped = client.delete(f"/crm/cbc/{alert['cbc_message_id']}", headers=creator).get_json()
+    assert stopped["status"] == "cancelled" and stopped["pending_update"] is None
+    assert len(cbc.received("/alerts/send")) == 1
+
+
+def test_texts_over_500_characters_in_total_are_refused(client, cbc, team):
+    creator, _ = team
+    response = client.put("/crm/cbc/", headers=creator, json=earthquake(localized_messages=[
+        {"language": "en", "messageBody": "A" * 300}, {"language": "es", "messageBody": "B" * 201}]))
+    assert response.status_code == 400
+    assert "500" in response.get_json()["message"] and "500" in response.get_json()["errors"]["localized_messages"]
+    create(client, creator, earthquake(localized_messages=[
+        {"language": "en", "messageBody": "A" * 300}, {"language": "es", "messageBody": "B" * 200}]))
 
 
 def test_editing_a_pending_alert_sends_nothing(client, cbc, team):

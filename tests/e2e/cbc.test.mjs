@@ -125,6 +125,39 @@ describe("cell broadcast", { timeout: 240_000 }, () => {
     await screenshot(page2, "cbc-list");
     assert.deepEqual(errors2, []);
 
+    // The creator changes the text of the live extreme alert: it is held as a pending update (the CBC hears
+    // nothing) until another approver approves it with their own TOTP code.
+    const lastStep = Math.max(currentStep(), setupStep + 2);
+    await page.goto(`${server.baseUrl}/cbc/${alertId}`);
+    await page.getByTestId("cbc-edit").click();
+    await page.getByTestId("cbc-update-needs-approval").waitFor();
+    const updated = "EARTHQUAKE UPDATE: Aftershocks possible. Stay outside, away from buildings.";
+    await page.getByTestId("cbc-body-0").fill(updated);
+    await page.getByRole("dialog").getByRole("button", { name: "Save" }).click();
+    await page.getByTestId("cbc-pending-update").waitFor();
+    assert.equal(await page.getByTestId("cbc-pending-text").first().textContent(), updated);
+    await page.getByTestId("cbc-status").getByText("Active").waitFor();
+    assert.equal(await page.getByTestId("cbc-update-approve").count(), 0, "the proposer has no approve button");
+    await screenshot(page, "cbc-update-pending");
+    sim = await (await fetch(`${cbcUrl}/_sim/received`)).json();
+    assert.equal(sim.received.length, 1, "nothing new reaches the CBC before the update is approved");
+
+    await page2.goto(`${server.baseUrl}/cbc/${alertId}`);
+    await page2.getByTestId("cbc-update-approval").waitFor();
+    while (currentStep() < lastStep) await new Promise((resolve) => setTimeout(resolve, 1000)); // a fresh code
+    await page2.locator("[data-testid=cbc-update-totp] input").first().click();
+    await page2.keyboard.type(totp(secret, lastStep + 1));
+    await screenshot(page2, "cbc-update-approve");
+    await page2.getByTestId("cbc-update-approve").click();
+    await page2.getByTestId("cbc-pending-update").waitFor({ state: "detached" });
+    sim = await (await fetch(`${cbcUrl}/_sim/received`)).json();
+    assert.equal(sim.received.length, 2);
+    assert.equal(sim.received[1].body.update, true);
+    assert.equal(sim.received[1].body.localized_messages[0].messageBody, updated);
+    const history = (await call(server.baseUrl, `/crm/cbc/${alertId}`, { token: admin })).history.map((h) => h.action);
+    assert.deepEqual(history.slice(-3), ["update_proposed", "update_approved", "updated_sent"]);
+    assert.deepEqual(errors2, []);
+
     // Zones: drawn on the map (no tile server configured: a plain grid, nothing fetched from outside).
     await page.goto(`${server.baseUrl}/cbc/zones`);
     const map = page.getByTestId("cbc-map");

@@ -33,7 +33,8 @@ message_in = ns.model("CbcMessageInput", {
     "zone_ids": fields.List(fields.Integer, description="saved zones whose tracking areas are added"),
     "all_cells": fields.Boolean(description="must be true to send with no tracking area (every cell)"),
     "draft": fields.Boolean(description="keep as a draft instead of submitting"),
-    "totp_code": fields.String(description="in-flight update of an approval-guarded alert: your TOTP code"),
+    "totp_code": fields.String(description="ignored (kept for old clients): an in-flight update of an "
+                                           "approval-guarded alert waits for a second person's approval"),
 })
 message_out = ns.model("CbcMessage", {
     "cbc_message_id": fields.Integer, "cbc_unique_id": fields.String, "messageIdentifier": fields.String,
@@ -42,6 +43,8 @@ message_out = ns.model("CbcMessage", {
     "expires_at": fields.String, "last_error": fields.String, "cbc_ack": fields.Raw,
     "localized_messages": fields.List(fields.Nested(localized)), "tracking_areas": fields.List(fields.Nested(area)),
     "history": fields.Raw,
+    "pending_update": fields.Raw(description="an in-flight update waiting for a second person: {values, changes, "
+                                             "proposed_by, proposed_by_email, proposed_at}, or null"),
 })
 totp_in = ns.model("CbcApproval", {"totp_code": fields.String(required=True, description="the approver's own code")})
 reject_in = ns.model("CbcRejection", {"reason": fields.String(required=True)})
@@ -98,10 +101,12 @@ class CbcMessageItem(Resource):
 
     @requires("UPDATE_CBC_MESSAGE")
     @ns.expect(message_in)
-    @ns.response(200, "Updated (re-sent to the CBC when it was broadcasting)", message_out)
+    @ns.response(200, "Updated (re-sent to the CBC when it was broadcasting), or held as a pending update",
+                 message_out)
     @ns.response(409, "Expired or cancelled")
     def patch(self, cbc_message_id):
-        """Change text, targeting or broadcast parameters; an active alert is re-sent to the CBC."""
+        """Change text, targeting or broadcast parameters; an active alert is re-sent to the CBC, except one the
+        approval policy guards: its update is held as `pending_update` until another approver approves it."""
         msg = service.get_message(cbc_message_id, lock=True)
         service.update_message(msg, json_body())
         return _render(msg)
@@ -135,7 +140,8 @@ class CbcApprove(Resource):
     @ns.response(400, "Wrong TOTP code")
     @ns.response(403, "The creator, or an approver without 2FA")
     def post(self, cbc_message_id):
-        """Second-person approval with the approver's own TOTP code; the alert then goes to the CBC."""
+        """Second-person approval with the approver's own TOTP code; the alert (or its pending update, which its
+        proposer cannot approve) then goes to the CBC."""
         data = json_body()
         msg = service.get_message(cbc_message_id, lock=True)
         service.approve(msg, data.get("totp_code"))
@@ -148,7 +154,8 @@ class CbcReject(Resource):
     @ns.expect(reject_in)
     @ns.response(200, "Back to draft with the reason in the history", message_out)
     def post(self, cbc_message_id):
-        """Reject an alert pending approval: it returns to its creator as a draft."""
+        """Reject an alert pending approval (it returns to its creator as a draft), or discard the pending update
+        of a live alert (it keeps broadcasting its current version)."""
         check = Checker(json_body())
         check.string("reason", required=True, max_length=500)
         values = check.done()

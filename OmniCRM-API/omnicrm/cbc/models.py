@@ -35,6 +35,11 @@ class CbcMessage(Base):
     next_retry_at = mapped_column(UTCDateTime)
     cbc_ack: Mapped[str | None] = mapped_column(Text)  # JSON acknowledgement of the CBC's last accepted call
     last_error: Mapped[str | None] = mapped_column(Text)
+    # An in-flight update of an approval-guarded alert waiting for a second person (JSON {values, changes}): the
+    # alert keeps broadcasting its current version until another approver approves it with their own TOTP code.
+    pending_update: Mapped[str | None] = mapped_column(Text)
+    pending_update_by: Mapped[int | None] = mapped_column(ForeignKey("User.id", ondelete="SET NULL"))
+    pending_update_at = mapped_column(UTCDateTime)
 
     localized_messages = relationship("CbcLocalizedMessage", cascade="all, delete-orphan",
                                       order_by="CbcLocalizedMessage.position", lazy="selectin")

@@ -41,6 +41,7 @@ COLUMNS = {"messageIdentifier": "message_identifier", "category": "category",
            "warningPeriodSec": "warning_period_sec", "channelIndicator": "channel_indicator", "template": "template"}
 DEFAULT_POLICY = {"required_categories": ["extreme", "emergency", "high"], "required_identifiers": ["4370"],
                   "always": False}
+DEFAULT_MAX_TOTAL = 500  # spec 05 §8.4/§8.14: 500 characters in total, all languages together (0 = no total limit)
 
 
 # --- configuration ---------------------------------------------------------------------------------------------
@@ -51,7 +52,8 @@ def settings():
     approval = {**DEFAULT_POLICY, **(section.get("approval") or {})}
     return {"url": crm.get("cbc_url") or "", "timeout": float(section.get("timeout_seconds", 5)),
             "retries": int(section.get("retries", 3)), "backoff": float(section.get("backoff_seconds", 0.5)),
-            "retry_backoff": float(section.get("retry_backoff_seconds", 60)), "approval": approval}
+            "retry_backoff": float(section.get("retry_backoff_seconds", 60)), "approval": approval,
+            "max_total": int(section.get("max_total_characters", DEFAULT_MAX_TOTAL) or 0)}
 
 
 def map_settings():
@@ -128,6 +130,12 @@ def _languages(check, raw):
                         f"the {language} text is too long: {info['characters']} {info['encoding']} characters, at "
                         f"most {info['max_characters']} ({info['max_pages']} pages of {info['per_page']})")
         rows.append({"language": language, "messageBody": body})
+    limit = settings()["max_total"]
+    total = sum(len(row["messageBody"]) for row in rows)
+    if limit and total > limit:
+        check.total_too_long = (total, limit)
+        check.error("localized_messages", f"the texts of all languages together have {total} characters, at most "
+                                          f"{limit} in total")
     return rows
 
 
@@ -218,6 +226,9 @@ def check_message(data, existing=None):
     too_long = getattr(check, "too_long", [])
     if too_long:
         check.done(f"Message text too long for language {', '.join(too_long)}")
+    if getattr(check, "total_too_long", None):
+        check.done("Message text too long: {} characters in all languages together, at most {}"
+                   .format(*check.total_too_long))
     check.done()
     return check.values
 
@@ -271,11 +282,20 @@ def message_to_dict(msg, with_history=False):
                                     **{k: v for k, v in text_info(m.message_body).items()
                                        if k in ("encoding", "characters", "pages")}}
                                    for m in msg.localized_messages],
-            "tracking_areas": [_area_dict(a) for a in msg.tracking_areas]}
+            "tracking_areas": [_area_dict(a) for a in msg.tracking_areas],
+            "pending_update": _pending_to_dict(msg)}
     if with_history:
         body["history"] = history(msg.cbc_message_id)
         body["cbc_payload"] = cbc_payload(msg)
     return body
+
+
+def _pending_to_dict(msg):
+    if not msg.pending_update:
+        return None
+    stored = json.loads(msg.pending_update)
+    return {"values": stored["values"], "changes": stored.get("changes"), "proposed_by": msg.pending_update_by,
+            "proposed_by_email": _user_label(msg.pending_update_by), "proposed_at": iso(msg.pending_update_at)}
 
 
 def history(cbc_message_id):
@@ -372,6 +392,8 @@ def _caller_user():
 
 
 def approve(msg, totp_code):
+    if msg.pending_update and msg.status in ("active", "failed"):
+        return approve_update(msg, totp_code)
     if msg.status != "pending_approval":
         raise Conflict(f"Only an alert pending approval can be approved; this alert is {msg.status}")
     user = _caller_user()
@@ -385,6 +407,8 @@ def approve(msg, totp_code):
 
 
 def reject(msg, reason):
+    if msg.pending_update and msg.status in ("active", "failed"):
+        return reject_update(msg, reason)
     if msg.status != "pending_approval":
         raise Conflict(f"Only an alert pending approval can be rejected; this alert is {msg.status}")
     user = _caller_user()
@@ -399,22 +423,80 @@ def update_message(msg, data):
         raise Conflict(f"This alert is {msg.status}: create a new alert instead")
     values = check_message(data, existing=msg)
     broadcasting = msg.status == "active" or (msg.status == "failed" and msg.sent_at is not None)
-    if msg.status in ("active", "failed") and msg.approval_required:
-        # An in-flight update of an alert the policy guards is confirmed with the updater's own TOTP code.
-        _confirm_totp(_caller_user(), data.get("totp_code"), "updater")
+    if msg.status in ("active", "failed") and _guarded(msg, values):
+        # Two-person rule for in-flight updates: held until another approver confirms with their own TOTP code.
+        return _propose_update(msg, values)
     before_state = _state(msg)
     _apply(msg, values)
     changes = activity.diff(before_state, _state(msg))
     if not changes:
         return
     _history(msg, "updated", msg.status, {"changes": changes})
-    if msg.status not in ("active", "failed"):
-        return  # a draft or an alert pending approval: nothing was sent yet
-    if msg.approval_required and msg.approving_user is None:
-        before, msg.status = msg.status, "pending_approval"  # now guarded by the policy: a second person first
-        _history(msg, "submitted", before)
-    else:
+    if msg.status in ("active", "failed"):  # unguarded (before and after the update): re-sent at once
         transmit(msg, update=broadcasting)
+
+
+def _guarded(msg, values):
+    """The policy guards the alert as it is now or as the update would make it."""
+    return msg.approval_required or approval_required(values.get("category", msg.category),
+                                                      values.get("messageIdentifier", msg.message_identifier))
+
+
+def _proposed_state(msg, values):
+    state = _state(msg)
+    state.update({name: values[name] for name in COLUMNS if name in values})
+    if "localized_messages" in values:
+        state["localized_messages"] = [[m["language"], m["messageBody"]] for m in values["localized_messages"]]
+    if "tracking_areas" in values:
+        state["tracking_areas"] = [dict(a) for a in values["tracking_areas"]]
+        state["all_cells"] = values["all_cells"]
+    return state
+
+
+def _propose_update(msg, values):
+    """Store the update as pending (a newer proposal replaces an older one); the CBC is not called."""
+    changes = activity.diff(_state(msg), _proposed_state(msg, values))
+    if not changes:
+        return
+    user_id = _actor()[0]
+    replaced = msg.pending_update_by if msg.pending_update else None
+    msg.pending_update = json.dumps({"values": values, "changes": changes})
+    msg.pending_update_by, msg.pending_update_at = user_id, utcnow()
+    details = {"changes": changes, **({"replaces_proposal_of": replaced} if replaced is not None else {})}
+    _history(msg, "update_proposed", msg.status, details)
+
+
+def _clear_pending_update(msg):
+    msg.pending_update, msg.pending_update_by, msg.pending_update_at = None, None, None
+
+
+def approve_update(msg, totp_code):
+    """A second person approves the pending update with their own TOTP code: it becomes current and is sent to the
+    CBC as an update (failed + retried like any send when the CBC does not accept it)."""
+    user = _caller_user()
+    if user is not None and user.id == msg.pending_update_by:
+        raise Forbidden("The proposer of an update cannot approve it: a second person must approve")
+    _confirm_totp(user, totp_code, "approver")
+    stored = json.loads(msg.pending_update)
+    proposed_by = msg.pending_update_by
+    broadcasting = msg.status == "active" or (msg.status == "failed" and msg.sent_at is not None)
+    before_state = _state(msg)
+    _apply(msg, stored["values"])
+    changes = activity.diff(before_state, _state(msg))
+    _clear_pending_update(msg)
+    msg.approving_user, msg.approved_at = user.id, utcnow()
+    _history(msg, "update_approved", msg.status, {"approving_user": user.id, "proposed_by": proposed_by,
+                                                  "changes": changes})
+    transmit(msg, update=broadcasting)
+
+
+def reject_update(msg, reason):
+    """The pending update is discarded; the alert keeps broadcasting its current version."""
+    stored = json.loads(msg.pending_update)
+    proposed_by = msg.pending_update_by
+    _clear_pending_update(msg)
+    _history(msg, "update_rejected", msg.status, {"reason": reason, "proposed_by": proposed_by,
+                                                  "changes": stored.get("changes")})
 
 
 def _state(msg):
@@ -498,6 +580,7 @@ def cancel(msg):
                                         f"it ({exc}); try again") from None
     before = msg.status
     msg.status, msg.pending_action, msg.next_retry_at = "cancelled", None, None
+    _clear_pending_update(msg)
     if ack is not None:
         msg.cbc_ack = json.dumps(ack)[:10000]
     _history(msg, "cancelled", before, {"cbc_ack": ack} if ack is not None else None)
@@ -509,6 +592,7 @@ def refresh_expired(now=None):
                                                        CbcMessage.expires_at <= now)).all()
     for msg in rows:
         msg.status = "expired"
+        _clear_pending_update(msg)
         _history(msg, "expired", "active", system=True)
     if rows:
         db.session.commit()

@@ -52,6 +52,16 @@ export interface CbcMessage extends CbcInput {
   history?: CbcHistoryEntry[];
   /** What POST {cbc_url}/alerts/send carries for this alert (built by the API). */
   cbc_payload?: Record<string, unknown>;
+  /** An in-flight update of an approval-guarded alert waiting for a second person (null when none). */
+  pending_update?: CbcPendingUpdate | null;
+}
+
+export interface CbcPendingUpdate {
+  values: Partial<CbcInput>;
+  changes: Record<string, unknown> | null;
+  proposed_by: number | null;
+  proposed_by_email: string | null;
+  proposed_at: string | null;
 }
 
 export interface CbcTemplate extends CbcInput { key: string; name: string; severity: string; identifier: Identifier }

@@ -2,7 +2,7 @@ import { ActionIcon, Button, Group, Select, Stack, Text, TextInput, Textarea } f
 import { IconPlus, IconTrash } from "@tabler/icons-react";
 import { useTranslation } from "react-i18next";
 import { RAT_TYPES, type LocalizedMessage, type TrackingArea } from "../api/cbc";
-import { textInfo } from "../lib/cbcText";
+import { TOTAL_LIMIT, textInfo, totalCharacters } from "../lib/cbcText";
 
 /** The live counter under a text: encoding, characters, pages and what is left of 15 pages. */
 export function CbcCounter({ body, testId }: { body: string; testId?: string }) {
@@ -13,6 +13,18 @@ export function CbcCounter({ body, testId }: { body: string; testId?: string }) 
     <Text size="xs" c={color} data-testid={testId} data-encoding={info.encoding} data-remaining={info.remaining}>
       {t("cbc.counter", { encoding: info.encoding, characters: info.characters, max: info.max_characters, pages: info.pages, remaining: info.remaining })}
       {info.too_long ? ` — ${t("cbc.tooLong")}` : info.remaining < info.per_page ? ` — ${t("cbc.nearLimit")}` : ""}
+    </Text>
+  );
+}
+
+/** All languages together against the guide's 500-character total (the API refuses more with a 400). */
+export function CbcTotalCounter({ bodies, error }: { bodies: string[]; error?: string }) {
+  const { t } = useTranslation();
+  const total = totalCharacters(bodies);
+  const color = total > TOTAL_LIMIT || error ? "red" : total > TOTAL_LIMIT * 0.9 ? "orange" : "dimmed";
+  return (
+    <Text size="xs" c={color} data-testid="cbc-total-counter" data-total={total}>
+      {error ?? t("cbc.totalCounter", { characters: total, max: TOTAL_LIMIT })}
     </Text>
   );
 }
@@ -38,6 +50,7 @@ export function LanguagesEditor({ value, onChange, errors = {} }: {
           </ActionIcon>
         </Group>
       ))}
+      <CbcTotalCounter bodies={value.map((m) => m.messageBody)} error={errors.localized_messages} />
       <Button variant="light" size="xs" leftSection={<IconPlus size={14} />} w="fit-content" data-testid="cbc-add-language"
         onClick={() => onChange([...value, { language: "", messageBody: "" }])}>{t("cbc.addLanguage")}</Button>
     </Stack>

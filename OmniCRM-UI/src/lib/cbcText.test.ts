@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 // The API's own cases (tests/cbc/test_cbc_text.py runs the same file): both sides count alike.
 import cases from "../../../tests/cbc/cases.json";
-import { textInfo } from "./cbcText";
+import { TOTAL_LIMIT, textInfo, totalCharacters } from "./cbcText";
 
 interface Case {
   name: string;
@@ -25,4 +25,11 @@ describe("cell broadcast text counting (same cases as the API)", () => {
       expect(info.max_characters).toBe(c.encoding === "GSM-7" ? 1395 : 615);
     });
   }
+});
+
+describe("total across languages", () => {
+  it("counts the characters of every trimmed body", () => {
+    expect(totalCharacters(["  abc ", "ñá", undefined, "😀"])).toBe(6);
+    expect(TOTAL_LIMIT).toBe(500);
+  });
 });

@@ -46,3 +46,11 @@ export function textInfo(body: string | null | undefined): TextInfo {
     too_long: characters > maxCharacters,
   };
 }
+
+/** The guide's total limit (spec 05 §8.4/§8.14): 500 characters across all languages together, as the API counts
+ * them (characters of the trimmed bodies; `cbc.max_total_characters` in crm_config.yaml). */
+export const TOTAL_LIMIT = 500;
+
+export function totalCharacters(bodies: (string | null | undefined)[]): number {
+  return bodies.reduce((n, body) => n + [...(body ?? "").trim()].length, 0);
+}

@@ -83,6 +83,73 @@ describe("cell broadcast approval", () => {
   }, 20_000);
 });
 
+const PENDING = {
+  ...ALERT, status: "active", approving_user: 7, approving_user_email: "first@example.com", sent_at: "2026-12-04T10:05:00",
+  pending_update: {
+    values: { numberOfBroadcasts: 500, localized_messages: [{ language: "en", messageBody: "UPDATED: Aftershocks possible." }] },
+    changes: { numberOfBroadcasts: { old: 999, new: 500 } }, proposed_by: 9, proposed_by_email: "creator@example.com",
+    proposed_at: "2026-12-04T10:10:00",
+  },
+};
+
+describe("pending update of a live alert", () => {
+  it("shows the proposal and lets another approver approve it with their own TOTP code", async () => {
+    const calls: { path: string; body?: unknown }[] = [];
+    let alert: Record<string, unknown> = PENDING;
+    const fetchImpl = vi.fn(async (url: RequestInfo | URL, init?: RequestInit) => {
+      const path = String(url);
+      calls.push({ path, body: init?.body ? JSON.parse(String(init.body)) : undefined });
+      if (path === "/crm/cbc/1") return json(200, alert);
+      if (path === "/crm/cbc/1/approve") {
+        alert = { ...PENDING, numberOfBroadcasts: 500, pending_update: null, approving_user: 5,
+          localized_messages: [{ language: "en", messageBody: "UPDATED: Aftershocks possible." }] };
+        return json(200, alert);
+      }
+      return json(200, { user: sessionStore.get()?.user, roles: [], permissions: sessionStore.get()?.permissions });
+    });
+    renderAt("/cbc/1", <CbcAlertPage />, "/cbc/:cbcMessageId", fetchImpl as unknown as typeof fetch);
+    const card = await screen.findByTestId("cbc-pending-update");
+    expect(card.textContent).toContain("creator@example.com");
+    expect(screen.getByTestId("cbc-pending-text").textContent).toBe("UPDATED: Aftershocks possible.");
+    expect(screen.getByTestId("cbc-status").textContent).toContain("Active");
+    const approve = screen.getByTestId("cbc-update-approve") as HTMLButtonElement;
+    expect(approve.disabled).toBe(true);
+    const inputs = screen.getByTestId("cbc-update-totp").querySelectorAll("input");
+    await userEvent.click(inputs[0]);
+    await userEvent.keyboard("654321");
+    await waitFor(() => expect(approve.disabled).toBe(false));
+    await userEvent.click(approve);
+    await waitFor(() => expect(screen.queryByTestId("cbc-pending-update")).toBeNull());
+    expect(calls.find((c) => c.path === "/crm/cbc/1/approve")?.body).toEqual({ totp_code: "654321" });
+  }, 20_000);
+
+  it("rejects with a reason", async () => {
+    const calls: { path: string; body?: unknown }[] = [];
+    let alert: Record<string, unknown> = PENDING;
+    const fetchImpl = vi.fn(async (url: RequestInfo | URL, init?: RequestInit) => {
+      const path = String(url);
+      calls.push({ path, body: init?.body ? JSON.parse(String(init.body)) : undefined });
+      if (path === "/crm/cbc/1") return json(200, alert);
+      if (path === "/crm/cbc/1/reject") { alert = { ...PENDING, pending_update: null }; return json(200, alert); }
+      return json(200, { user: sessionStore.get()?.user, roles: [], permissions: sessionStore.get()?.permissions });
+    });
+    renderAt("/cbc/1", <CbcAlertPage />, "/cbc/:cbcMessageId", fetchImpl as unknown as typeof fetch);
+    await userEvent.type(await screen.findByTestId("cbc-update-reason"), "Wrong text");
+    await userEvent.click(screen.getByTestId("cbc-update-reject"));
+    await waitFor(() => expect(screen.queryByTestId("cbc-pending-update")).toBeNull());
+    expect(calls.find((c) => c.path === "/crm/cbc/1/reject")?.body).toEqual({ reason: "Wrong text" });
+  }, 20_000);
+
+  it("does not offer approval of an update to its proposer", async () => {
+    const fetchImpl = vi.fn(async (url: RequestInfo | URL) => (String(url) === "/crm/cbc/1" ? json(200, PENDING)
+      : json(200, { user: sessionStore.get()?.user, roles: [], permissions: sessionStore.get()?.permissions })));
+    renderAt("/cbc/1", <CbcAlertPage />, "/cbc/:cbcMessageId", fetchImpl as unknown as typeof fetch, 9);
+    await screen.findByTestId("cbc-pending-update");
+    expect(screen.getByText("You proposed this update: another user must approve it.")).toBeTruthy();
+    expect(screen.queryByTestId("cbc-update-approve")).toBeNull();
+  });
+});
+
 describe("create alert", () => {
   it("warns that no targeting means every cell and blocks the review until confirmed", async () => {
     const fetchImpl = vi.fn(async (url: RequestInfo | URL) => {

@@ -67,7 +67,10 @@ export function CbcListPage() {
                   <Table.Td><Anchor component={Link} to={`/cbc/${m.cbc_message_id}`}>{m.cbc_message_id}</Anchor></Table.Td>
                   <Table.Td>{m.messageIdentifier} · {m.identifier.name}</Table.Td>
                   <Table.Td>{t(`cbc.categories.${m.category}`)}</Table.Td>
-                  <Table.Td><CbcStatusBadge status={m.status} /></Table.Td>
+                  <Table.Td>
+                    <Group gap={4}><CbcStatusBadge status={m.status} />
+                      {m.pending_update && <Badge color="yellow" variant="outline" data-testid="cbc-row-pending-update">{t("cbc.pendingUpdate")}</Badge>}</Group>
+                  </Table.Td>
                   <Table.Td>{m.localized_messages.map((l) => l.language).join(", ")}</Table.Td>
                   <Table.Td>{m.all_cells ? <Badge color="red">ALL</Badge> : m.tracking_areas.length}</Table.Td>
                   <Table.Td>{m.initiating_user_email}</Table.Td>
@@ -214,12 +217,18 @@ export function CbcAlertPage() {
   };
   const approve = useMutation({ mutationFn: () => cbcApi.approve(id, totp), onSuccess: done(t("cbc.approved")), onError: notifyError, onSettled: () => setTotp("") });
   const reject = useMutation({ mutationFn: () => cbcApi.reject(id, reason), onSuccess: done(t("cbc.rejected")), onError: notifyError });
+  const approveUpdate = useMutation({ mutationFn: () => cbcApi.approve(id, totp), onSuccess: done(t("cbc.updateApproved")), onError: notifyError, onSettled: () => setTotp("") });
+  const rejectUpdate = useMutation({
+    mutationFn: () => cbcApi.reject(id, reason),
+    onSuccess: async (m) => { setReason(""); await done(t("cbc.updateRejected"))(m); },
+    onError: notifyError,
+  });
   const submit = useMutation({ mutationFn: () => cbcApi.submit(id), onSuccess: done(t("cbc.updated")), onError: notifyError });
   const retry = useMutation({ mutationFn: () => cbcApi.retry(id), onSuccess: done(t("cbc.retried")), onError: notifyError });
   const stop = useMutation({ mutationFn: () => cbcApi.cancel(id), onSuccess: done(t("cbc.cancelled")), onError: notifyError });
   const update = useMutation({
     mutationFn: (body: CbcInput) => cbcApi.update(id, body),
-    onSuccess: async (m) => { setEditing(null); await done(t("cbc.updated"))(m); },
+    onSuccess: async (m) => { setEditing(null); await done(t(m.pending_update ? "cbc.updateProposed" : "cbc.updated"))(m); },
     onError: notifyError,
   });
   if (alert.isError) return <ErrorState error={alert.error} onRetry={() => alert.refetch()} />;
@@ -228,6 +237,8 @@ export function CbcAlertPage() {
   const own = user?.id === m.initiating_user;
   const live = !["expired", "cancelled"].includes(m.status);
   const inFlight = m.status === "active" || m.status === "failed";
+  const pending = inFlight ? m.pending_update ?? null : null;
+  const ownProposal = pending !== null && user?.id === pending.proposed_by;
   return (
     <Stack>
       <Group justify="space-between">
@@ -265,6 +276,51 @@ export function CbcAlertPage() {
           </Stack>
         </Card>
       ))}
+
+      {pending && (
+        <Card withBorder data-testid="cbc-pending-update" style={{ borderColor: "var(--mantine-color-yellow-6)" }}>
+          <Stack gap="xs">
+            <Group justify="space-between">
+              <Title order={4}>{t("cbc.pendingUpdate")}</Title>
+              <Badge color="yellow" variant="light">{t("cbc.statuses.pending_approval")}</Badge>
+            </Group>
+            <Text size="sm" data-testid="cbc-pending-by">{t("cbc.pendingUpdateBy", { email: pending.proposed_by_email ?? "—", when: formatDateTime(pending.proposed_at) })}</Text>
+            {pending.values.localized_messages && (
+              <>
+                <Text size="sm" fw={600}>{t("cbc.proposedTexts")}</Text>
+                {pending.values.localized_messages.map((l) => (
+                  <Card withBorder key={l.language} p="xs">
+                    <Text size="sm" fw={600}>{l.language}</Text>
+                    <Text size="sm" style={{ whiteSpace: "pre-wrap" }} data-testid="cbc-pending-text">{l.messageBody}</Text>
+                  </Card>
+                ))}
+              </>
+            )}
+            {pending.changes && (
+              <>
+                <Text size="sm" fw={600}>{t("cbc.proposedChanges")}</Text>
+                <Code block data-testid="cbc-pending-changes">{JSON.stringify(pending.changes, null, 2)}</Code>
+              </>
+            )}
+            {allows("approve_cbc_message") && (ownProposal ? <Alert color="yellow">{t("cbc.ownUpdate")}</Alert> : (
+              <Stack gap="xs" data-testid="cbc-update-approval">
+                <Text size="sm">{t("cbc.updateTotpHelp")}</Text>
+                <Group align="flex-end">
+                  <Stack gap={4}>
+                    <Text size="sm">{t("cbc.totp")}</Text>
+                    <PinInput length={6} type="number" oneTimeCode value={totp} onChange={setTotp} aria-label={t("cbc.totp")} data-testid="cbc-update-totp" />
+                  </Stack>
+                  <Button color="green" disabled={totp.length !== 6} loading={approveUpdate.isPending} onClick={() => approveUpdate.mutate()} data-testid="cbc-update-approve">{t("cbc.approve")}</Button>
+                </Group>
+                <Group align="flex-end">
+                  <TextInput label={t("cbc.reason")} value={reason} onChange={(e) => setReason(e.currentTarget.value)} w={320} data-testid="cbc-update-reason" />
+                  <Button color="orange" variant="light" disabled={!reason.trim()} loading={rejectUpdate.isPending} onClick={() => rejectUpdate.mutate()} data-testid="cbc-update-reject">{t("cbc.reject")}</Button>
+                </Group>
+              </Stack>
+            ))}
+          </Stack>
+        </Card>
+      )}
 
       <Group>
         {m.status === "draft" && allows("create_cbc_message") && <Button onClick={() => submit.mutate()} loading={submit.isPending}>{t("cbc.submit")}</Button>}
@@ -321,15 +377,11 @@ export function CbcAlertPage() {
             <NumberInput label={t("cbc.warningPeriodSec")} value={editing.warningPeriodSec} onChange={(v) => setEditing({ ...editing, warningPeriodSec: Number(v) || 0 })} />
             <LanguagesEditor value={editing.localized_messages} onChange={(v) => setEditing({ ...editing, localized_messages: v })} errors={apiErrors(update.error)} />
             <AreasEditor value={editing.tracking_areas} onChange={(v) => setEditing({ ...editing, tracking_areas: v })} errors={apiErrors(update.error)} />
-            {inFlight && m.approval_required && (
-              <TextInput label={t("cbc.totp")} value={editing.totp_code ?? ""} onChange={(e) => setEditing({ ...editing, totp_code: e.currentTarget.value })}
-                error={apiErrors(update.error).totp_code} />
-            )}
+            {inFlight && m.approval_required && <Alert color="yellow" data-testid="cbc-update-needs-approval">{t("cbc.updateNeedsApproval")}</Alert>}
             <Button loading={update.isPending} onClick={() => update.mutate({
               numberOfBroadcasts: editing.numberOfBroadcasts, warningPeriodSec: editing.warningPeriodSec,
               localized_messages: editing.localized_messages.map(({ language, messageBody }) => ({ language, messageBody })),
               tracking_areas: editing.tracking_areas, all_cells: editing.tracking_areas.length === 0 ? m.all_cells : false,
-              ...(editing.totp_code ? { totp_code: editing.totp_code } : {}),
             } as CbcInput)}>{t("common.save")}</Button>
           </Stack>
         )}

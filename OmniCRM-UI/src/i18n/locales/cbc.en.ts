@@ -30,4 +30,10 @@ export const cbcEn = {
   southWest: "South-west corner (lat,lng)", northEast: "North-east corner (lat,lng)", addZone: "Add New Zone",
   mapHelp: "Click the map to add points (polygon), the centre (circle) or two corners (rectangle); drag to move. Or type the coordinates below.",
   zoneSaved: "Zone saved",
+  pendingUpdate: "Pending update", pendingUpdateBy: "Proposed by {{email}} on {{when}}. The alert keeps broadcasting its current version until another approver approves this update.",
+  ownUpdate: "You proposed this update: another user must approve it.", updateProposed: "Update proposed: it is sent once another approver approves it",
+  updateNeedsApproval: "This alert needs a second person's approval: your update is held until another approver approves it.",
+  updateApproved: "Update approved", updateRejected: "Update rejected", proposedTexts: "Proposed texts", proposedChanges: "Changes",
+  updateTotpHelp: "Confirm with your own two-factor code. The person who proposed an update cannot approve it.",
+  totalCounter: "{{characters}} / {{max}} characters in all languages together",
 };

@@ -31,5 +31,11 @@ export const cbcSp: typeof cbcEn = {
   points: "Puntos (un \"lat,lng\" por línea)", center: "Centro (lat,lng)", radius: "Radio (m)",
   southWest: "Esquina suroeste (lat,lng)", northEast: "Esquina noreste (lat,lng)", addZone: "Agregar Nueva Zona",
   mapHelp: "Haga clic en el mapa para añadir puntos (polígono), el centro (círculo) o dos esquinas (rectángulo); arrastre para mover. O escriba las coordenadas abajo.",
+  pendingUpdate: "Actualización pendiente", pendingUpdateBy: "Propuesta por {{email}} el {{when}}. La alerta sigue difundiendo su versión actual hasta que otro aprobador apruebe esta actualización.",
+  ownUpdate: "Usted propuso esta actualización: otro usuario debe aprobarla.", updateProposed: "Actualización propuesta: se envía cuando otro aprobador la apruebe",
+  updateNeedsApproval: "Esta alerta necesita la aprobación de una segunda persona: su actualización queda retenida hasta que otro aprobador la apruebe.",
+  updateApproved: "Actualización aprobada", updateRejected: "Actualización rechazada", proposedTexts: "Textos propuestos", proposedChanges: "Cambios",
+  updateTotpHelp: "Confirme con su propio código de doble factor. Quien propuso una actualización no puede aprobarla.",
+  totalCounter: "{{characters}} / {{max}} caracteres en todos los idiomas juntos",
   zoneSaved: "Zona guardada",
 };
