@@ -160,8 +160,9 @@ def test_localstripe_delivers_payment_succeeded_to_the_live_api(app, client, adm
         requests.post(f"{server.url}/v1/payment_intents/{started['payment_intent_id']}/_authenticate",
                       params={"success": "true"}, timeout=10,
                       json={"key": "pk_test_omnicrm", "client_secret": started["client_secret"]}).raise_for_status()
+        # The handler commits, then fires invoice_paid: wait for both (the server runs in another thread).
         deadline = time.monotonic() + 15
-        while time.monotonic() < deadline and not _paid(app, invoice_id):
+        while time.monotonic() < deadline and not (_paid(app, invoice_id) and signals["paid"]):
             time.sleep(0.2)
         assert _paid(app, invoice_id), "localstripe's webhook did not mark the invoice paid"
         assert signals["paid"] == [invoice_id]
