@@ -178,3 +178,21 @@ def test_deleting_a_bundle_parent_keeps_the_counts(app, client, admin_headers, w
         db.session.execute(text("DELETE FROM `Service` WHERE service_id = :id"), {"id": parent.service_id})
         db.session.commit()
     assert client.get("/crm/dashboard/", headers=admin_headers).get_json()["active_services"]["count"] == 3
+
+
+def test_expiring_cards_figure_is_the_expiring_cards_list(app, client, admin_headers, world):
+    """Cards expired or expiring within 60 days: the same cards the Expiring Cards page lists by default."""
+    from omnicrm.payments.models import StripeCard
+    now = world["now"]
+    soon = now + timedelta(days=20)
+    with app.app_context():
+        customer_id = db.session.query(Customer.customer_id).filter_by(customer_name="Old Co").scalar()
+        for pm, (year, month) in enumerate([(soon.year, soon.month), (now.year - 1, 1), (now.year + 3, 1)]):
+            db.session.add(StripeCard(customer_id=customer_id, customer_stripe_id=f"pm_dash_{pm}", brand="visa",
+                                      last4="4242", exp_month=month, exp_year=year))
+        db.session.commit()
+    figure = client.get("/crm/dashboard/", headers=admin_headers).get_json()["expiring_cards"]
+    listed = client.get("/crm/stripe/expiring_cards", query_string={"per_page": 1}, headers=admin_headers)
+    assert listed.status_code == 200, listed.get_json()
+    assert figure["count"] == listed.get_json()["pagination"]["total_items"] == 2
+    assert urlsplit(figure["link"]).path == "/billing/expiring-cards"

@@ -104,10 +104,16 @@ def low_stock(threshold):
     return {"threshold": threshold, "count": len(items), "templates": items, "link": _link("/inventory")}
 
 
+def expiring_cards(now):
+    from omnicrm.payments.expiring import due_count
+    return {"count": due_count(now.date()), "link": _link("/billing/expiring-cards")}
+
+
 # Figure -> the permission of the list it links to (a figure the caller cannot open is left out).
 FIGURES = {"active_services": "view_customer_service", "new_customers": "view_customer",
            "revenue": "view_customer_invoice", "unpaid": "view_customer_invoice",
-           "failed_provisioning": "view_provision", "low_stock": "view_inventory"}
+           "failed_provisioning": "view_provision", "low_stock": "view_inventory",
+           "expiring_cards": "view_customer_stripe_card"}
 
 
 def dashboard(allowed=lambda permission: True, now=None, low_stock_threshold=DEFAULT_LOW_STOCK):
@@ -116,7 +122,7 @@ def dashboard(allowed=lambda permission: True, now=None, low_stock_threshold=DEF
     compute = {"active_services": active_services, "new_customers": lambda: new_customers(now),
                "revenue": lambda: revenue(now), "unpaid": unpaid,
                "failed_provisioning": lambda: failed_provisioning(now),
-               "low_stock": lambda: low_stock(low_stock_threshold)}
+               "low_stock": lambda: low_stock(low_stock_threshold), "expiring_cards": lambda: expiring_cards(now)}
     body = {"generated": now.isoformat(timespec="seconds")}
     for name, permission in FIGURES.items():
         if allowed(permission):

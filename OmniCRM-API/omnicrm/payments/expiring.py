@@ -63,6 +63,13 @@ def _service_type_filter(values):
                                                                         Service.service_status == "Active"))
 
 
+def due_count(today=None):
+    """How many cards are expired or expire within 60 days (the Expiring Cards list without filters)."""
+    today = today or utcnow().date()
+    return db.session.scalar(select(func.count()).select_from(StripeCard)
+                             .where(or_(_expired(today), _expiring_within(60, today))))
+
+
 def list_query(params, today=None):
     """All cards joined to their customer; without an expiry_range filter: expired or expiring within 60 days."""
     today = today or utcnow().date()
