@@ -103,6 +103,9 @@ def clean_state(request):
         ensure_admin(ADMIN_EMAIL, ADMIN_PASSWORD, username="admin")
     reset_local_counters()
     yield
+    # The reaper's scheduled jobs (reminders, outbox, lifecycle) must not act on the next test's rows.
+    from omnicrm.provisioning.dispatch import stop_background
+    stop_background()
     db.session.remove()
 
 

@@ -166,12 +166,15 @@ def reap_stale_jobs(orphaned_local=False):
 
 
 _reaper_stop = threading.Event()
+_reaper_thread = None
 
 
 def stop_background():
-    """Stop the reaper thread and the local pool (process shutdown, test teardown)."""
+    """Stop the reaper thread (after the round it may be in) and the local pool (process shutdown, test teardown)."""
     global _pool
     _reaper_stop.set()
+    if _reaper_thread is not None and _reaper_thread is not threading.current_thread():
+        _reaper_thread.join(timeout=60)
     with _pool_lock:
         if _pool is not None:
             _pool.shutdown(wait=True)
@@ -222,6 +225,8 @@ def start_reaper(app, interval_seconds=60, orphaned_local=False):
                 _run_billing_mail()
             _reaper_stop.wait(interval_seconds)
 
+    global _reaper_thread
     thread = threading.Thread(target=loop, name="provision-reaper", daemon=True)
     thread.start()
+    _reaper_thread = thread
     return thread
