@@ -41,10 +41,13 @@ def _descendants(root):
 
 
 def _end_tree(signum, _frame):
-    for _ in range(10):  # repeat: a process may fork while the others are being killed
+    """Kill every descendant, again and again until two scans in a row find none (a process may fork, or an orphan
+    be handed to this subreaper, while the others are being killed; on a loaded machine that takes a while): once
+    the guard exits, what is left would belong to init and live on."""
+    deadline, quiet = time.monotonic() + 20, 0
+    while quiet < 2 and time.monotonic() < deadline:
         processes = _descendants(os.getpid())
-        if not processes:
-            break
+        quiet = 0 if processes else quiet + 1
         for pid in processes:
             try:
                 os.kill(pid, signal.SIGKILL)
