@@ -3,18 +3,7 @@
 // a void that returns transactions to unbilled, auto-renewals, and the dashboard figures against the API.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { ADMIN, launchBrowser, login, screenshot, startServer, watchErrors } from "./harness.mjs";
-
-async function apiCall(baseUrl, token, method, path, body) {
-  const response = await fetch(`${baseUrl}${path}`, {
-    method,
-    headers: { "Content-Type": "application/json", Accept: "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await response.json().catch(() => null);
-  assert.ok(response.ok, `${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
-  return json;
-}
+import { ADMIN, call, launchBrowser, login, screenshot, startServer, watchErrors } from "./harness.mjs";
 
 describe("billing workspace", { timeout: 300_000 }, () => {
   let server;
@@ -25,12 +14,12 @@ describe("billing workspace", { timeout: 300_000 }, () => {
   before(async () => {
     server = await startServer();
     browser = await launchBrowser();
-    token = (await apiCall(server.baseUrl, null, "POST", "/crm/auth/login", { email: ADMIN.email, password: ADMIN.password })).token;
-    customer = await apiCall(server.baseUrl, token, "PUT", "/crm/customer/", {
+    token = (await call(server.baseUrl, "/crm/auth/login", { method: "POST", body: { email: ADMIN.email, password: ADMIN.password } })).token;
+    customer = await call(server.baseUrl, "/crm/customer/", { method: "PUT", token, body: {
       customer_name: "Billing E2E Ltd", customer_status: "Open", customer_account_type: "Business",
       contacts: [{ contact_firstname: "Bill", contact_lastname: "Payer", contact_email: "bill@example.com", contact_types: "billing" }],
       sites: [{ site_name: "HQ", address_line_1: "1 Ledger Lane", city: "London", zip_code: "EC1A 1AA", country: "United Kingdom", latitude: 51.5, longitude: -0.1 }],
-    });
+    } });
   });
 
   after(async () => {
@@ -43,7 +32,7 @@ describe("billing workspace", { timeout: 300_000 }, () => {
     const errors = watchErrors(page);
     await login(page, server.baseUrl);
     await page.waitForURL(/\/dashboard$/);
-    const figures = await apiCall(server.baseUrl, token, "GET", "/crm/dashboard/");
+    const figures = await call(server.baseUrl, "/crm/dashboard/", { token });
     const value = (id) => page.getByTestId(id).getByTestId("figure-value").innerText();
     assert.equal(await value("fig-active-services"), figures.active_services.count.toLocaleString("en-GB"));
     assert.equal(await value("fig-new-customers"), figures.new_customers.count.toLocaleString("en-GB"));
@@ -157,7 +146,7 @@ describe("billing workspace", { timeout: 300_000 }, () => {
     await pay.getByTestId("pay-submit").click();
     await page.getByText(`Invoice ${invoiceId} paid`).waitFor();
     await invoices.getByTestId(`invoice-row-${invoiceId}`).getByTestId("invoice-status").getByText("Paid").waitFor();
-    const paid = await apiCall(server.baseUrl, token, "GET", `/crm/invoice/invoice_id/${invoiceId}`);
+    const paid = await call(server.baseUrl, `/crm/invoice/invoice_id/${invoiceId}`, { token });
     assert.equal(paid.status, "Paid");
     assert.equal(paid.payment_method, "Cash");
     assert.equal(paid.payment_reference, "Cash paid at desk");
@@ -188,7 +177,7 @@ describe("billing workspace", { timeout: 300_000 }, () => {
     await page.getByTestId("nav-billing").click();
     await page.getByRole("navigation", { name: "Main" }).getByText("Invoices", { exact: true }).click();
     await page.waitForURL(/\/billing\/invoices/);
-    const stats = await apiCall(server.baseUrl, token, "GET", "/crm/invoice/stats");
+    const stats = await call(server.baseUrl, "/crm/invoice/stats", { token });
     await page.getByTestId("widget-unpaid").getByTestId("widget-count").getByText(new RegExp(`^${stats.unpaid.count} invoices?$`)).waitFor();
     await page.getByTestId("widget-this_month").getByTestId("trend").waitFor();
     // Filter: paid only.

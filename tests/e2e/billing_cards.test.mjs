@@ -5,18 +5,7 @@
 // and shows a declined card's reason without saving anything.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { ADMIN, launchBrowser, login, screenshot as fullShot, startServer, watchErrors } from "./harness.mjs";
-
-async function apiCall(baseUrl, token, method, path, body) {
-  const response = await fetch(`${baseUrl}${path}`, {
-    method,
-    headers: { "Content-Type": "application/json", Accept: "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await response.json().catch(() => null);
-  assert.ok(response.ok, `${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
-  return json;
-}
+import { ADMIN, call, launchBrowser, login, screenshot as fullShot, startServer, watchErrors } from "./harness.mjs";
 
 // A full-page shot of a scrolled page draws the fixed layers (header, modal) at the scroll offset: from the top.
 async function screenshot(page, name) {
@@ -37,12 +26,12 @@ describe("billing card flows (localstripe)", { timeout: 300_000 }, () => {
   before(async () => {
     server = await startServer({ localstripe: true });
     browser = await launchBrowser();
-    token = (await apiCall(server.baseUrl, null, "POST", "/crm/auth/login", { email: ADMIN.email, password: ADMIN.password })).token;
-    customer = await apiCall(server.baseUrl, token, "PUT", "/crm/customer/", {
+    token = (await call(server.baseUrl, "/crm/auth/login", { method: "POST", body: { email: ADMIN.email, password: ADMIN.password } })).token;
+    customer = await call(server.baseUrl, "/crm/customer/", { method: "PUT", token, body: {
       customer_name: "Card E2E Pty", customer_status: "Open", customer_account_type: "Business",
       contacts: [{ contact_firstname: "Carla", contact_lastname: "Card", contact_email: "carla@example.com", contact_types: "billing" }],
       sites: [{ site_name: "HQ", address_line_1: "1 Swipe Street", city: "Sydney", zip_code: "2000", country: "Australia", latitude: -33.87, longitude: 151.21 }],
-    });
+    } });
   });
 
   after(async () => {
@@ -77,7 +66,7 @@ describe("billing card flows (localstripe)", { timeout: 300_000 }, () => {
     return dialog;
   }
 
-  const cardsOf = async () => (await apiCall(server.baseUrl, token, "GET", `/crm/stripe/customer_id/${customer.customer_id}`)).data;
+  const cardsOf = async () => (await call(server.baseUrl, `/crm/stripe/customer_id/${customer.customer_id}`, { token })).data;
 
   it("adds a card through Stripe Elements, a second one, and switches the default", async () => {
     const page = await browser.context.newPage();
@@ -178,7 +167,7 @@ describe("billing card flows (localstripe)", { timeout: 300_000 }, () => {
     await pay.waitFor({ state: "detached" });
     await invoices.getByTestId(`invoice-row-${invoiceId}`).getByTestId("invoice-status").getByText("Paid").waitFor();
 
-    const paid = await apiCall(server.baseUrl, token, "GET", `/crm/invoice/invoice_id/${invoiceId}`);
+    const paid = await call(server.baseUrl, `/crm/invoice/invoice_id/${invoiceId}`, { token });
     assert.equal(paid.paid, true);
     assert.equal(paid.status, "Paid");
     assert.equal(paid.payment_method, "Stripe");
@@ -205,7 +194,7 @@ describe("billing card flows (localstripe)", { timeout: 300_000 }, () => {
     await screenshot(page, "cards-refunded-details");
     await page.keyboard.press("Escape");
     await invoices.getByTestId(`invoice-row-${invoiceId}`).getByTestId("invoice-status").getByText("Refunded").waitFor();
-    const refunded = await apiCall(server.baseUrl, token, "GET", `/crm/invoice/invoice_id/${invoiceId}`);
+    const refunded = await call(server.baseUrl, `/crm/invoice/invoice_id/${invoiceId}`, { token });
     assert.equal(refunded.status, "Refunded");
     assert.equal(refunded.refunded, true);
     assert.match(refunded.refund_reference, /^re_/);
@@ -272,7 +261,7 @@ describe("billing card flows (localstripe)", { timeout: 300_000 }, () => {
     await pay.getByTestId("pay-error").getByText("The card was declined: Your card was declined.").waitFor();
     await page.getByText("Card declined", { exact: true }).waitFor();  // the notification's title
     await screenshot(page, "cards-pay-declined");
-    const unpaid = await apiCall(server.baseUrl, token, "GET", `/crm/invoice/invoice_id/${invoiceId}`);
+    const unpaid = await call(server.baseUrl, `/crm/invoice/invoice_id/${invoiceId}`, { token });
     assert.equal(unpaid.paid, false);
     assert.equal(unpaid.status, "Unpaid");
     await page.keyboard.press("Escape");
