@@ -13,17 +13,10 @@ from omnicrm.auth.models import Role, User
 from omnicrm.auth.permissions import staff_permissions
 from omnicrm.common.serialize import iso
 from omnicrm.customers.models import Contact
+from omnicrm.customers.service import get_contact
 from omnicrm.errors import Conflict, NotFound, ValidationError
 
 CUSTOMER_ROLE = "Customer"
-
-
-def _contact(contact_id):
-    contact = db.session.get(Contact, contact_id)
-    if contact is None:
-        raise NotFound(f"Contact {contact_id} not found")
-    ensure_customer_visible(contact.customer_id)
-    return contact
 
 
 def _login_of(contact_id):
@@ -50,7 +43,7 @@ def customer_logins(customer_id):
 def invite(contact_id, email=None):
     """Create the contact's subscriber login (Customer role, random unusable password) and e-mail the
     set-password link; 409 when the contact already has one or the address is taken."""
-    contact = _contact(contact_id)
+    contact = get_contact(contact_id)
     if _login_of(contact_id) is not None:
         raise Conflict("This contact already has a portal login")
     address = (email or contact.contact_email or "").strip().lower()
@@ -80,7 +73,7 @@ def _customer_user(user_id):
     user = db.session.get(User, user_id)
     if user is None or user.deleted or user.contact_id is None:
         raise NotFound(f"Portal login {user_id} not found")
-    contact = _contact(user.contact_id)
+    contact = get_contact(user.contact_id)
     return user, contact
 
 
