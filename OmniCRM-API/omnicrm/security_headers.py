@@ -6,6 +6,8 @@ from urllib.parse import urlsplit
 
 from flask import current_app, request
 
+from omnicrm.integrations import stripe_client
+
 # The console (Vite build, Mantine) loads only its own files; Mantine writes inline style attributes and
 # <style> tags (CSS variables), so styles need 'unsafe-inline' — scripts never do. Stripe Elements runs in
 # frames from js.stripe.com / hooks.stripe.com and talks to api.stripe.com; the site map is a Google Maps
@@ -43,7 +45,7 @@ def _policy(path):
         return DOCS_POLICY
     if path in ("/crm", "/oam") or path.startswith(("/crm/", "/oam/")):
         return API_POLICY
-    policy = console_policy(((current_app.config["CRM"].get("stripe") or {}).get("js_url") or ""))
+    policy = console_policy(stripe_client.settings().get("js_url") or "")
     tiles = _map_tile_origin()
     return policy.replace("img-src 'self'", f"img-src 'self' {tiles}") if tiles else policy
 

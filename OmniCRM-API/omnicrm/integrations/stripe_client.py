@@ -10,25 +10,26 @@ from flask import current_app
 from omnicrm.errors import DependencyError, DependencyUnavailable, PaymentRequired
 
 
-def _settings():
+def settings():
+    """The `stripe` section of the configuration (empty when absent)."""
     return current_app.config["CRM"].get("stripe") or {}
 
 
 def configured():
-    return bool(_settings().get("secret_key"))
+    return bool(settings().get("secret_key"))
 
 
 def currency():
-    return str(_settings().get("currency") or "").lower()
+    return str(settings().get("currency") or "").lower()
 
 
 def client():
     """A StripeClient for the configured account; 503 when card payments are not configured."""
-    settings = _settings()
-    if not settings.get("secret_key"):
+    conf = settings()
+    if not conf.get("secret_key"):
         raise DependencyUnavailable("Card payments are not configured (stripe.secret_key is empty)")
-    base = settings.get("api_base")
-    return stripe.StripeClient(settings["secret_key"], base_addresses={"api": base} if base else None,
+    base = conf.get("api_base")
+    return stripe.StripeClient(conf["secret_key"], base_addresses={"api": base} if base else None,
                                max_network_retries=2)
 
 

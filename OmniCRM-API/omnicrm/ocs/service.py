@@ -18,7 +18,7 @@ from omnicrm import db
 from omnicrm.activity import log as activity
 from omnicrm.db import utcnow
 from omnicrm.errors import ApiError, Conflict, NotFound, ValidationError
-from omnicrm.integrations import cgrates
+from omnicrm.integrations import cgrates, stripe_client
 from omnicrm.services.models import ENDED_STATUSES, Service
 
 
@@ -418,7 +418,7 @@ _ALLOWANCE_UNITS = {"TB": ("*data", Decimal(1024)), "GB": ("*data", Decimal(1)),
 
 
 def _currency_symbol():
-    code = str(current_app.config["CRM"].get("stripe", {}).get("currency") or "").lower()
+    code = stripe_client.currency()
     return CURRENCY_SYMBOLS.get(code, code.upper() + " " if code else "")
 
 

@@ -4,7 +4,6 @@ customer, deleting (detached at Stripe). Card numbers and CVCs never reach this 
 import calendar
 from datetime import date
 
-from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -25,17 +24,14 @@ PM_PATTERN = r"^pm_[A-Za-z0-9_]{1,200}$"
 SETI_PATTERN = r"^seti_[A-Za-z0-9_]{1,200}$"
 
 
-def settings():
-    return current_app.config["CRM"].get("stripe") or {}
-
-
 def js_url():
-    return settings().get("js_url") or DEFAULT_JS_URL
+    return stripe_client.settings().get("js_url") or DEFAULT_JS_URL
 
 
 def public_config():
     """What the SPA needs to load Stripe Elements: only the publishable key, never the secret one."""
-    return {"configured": stripe_client.configured(), "publishable_key": settings().get("publishable_key") or "",
+    return {"configured": stripe_client.configured(),
+            "publishable_key": stripe_client.settings().get("publishable_key") or "",
             "js_url": js_url(), "currency": stripe_client.currency()}
 
 
@@ -150,7 +146,7 @@ def setup_intent(customer_id):
         "customer": stripe_id, "usage": "off_session", "payment_method_types": ["card"],
         "metadata": {"omnicrm_customer_id": str(customer_id)}})
     return {"client_secret": intent.client_secret, "setup_intent_id": intent.id,
-            "publishable_key": settings().get("publishable_key") or "", "js_url": js_url()}
+            "publishable_key": stripe_client.settings().get("publishable_key") or "", "js_url": js_url()}
 
 
 def _field(obj, name, default=None):

@@ -10,7 +10,6 @@ import json
 import logging
 
 import stripe
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -19,6 +18,7 @@ from omnicrm.activity import log as activity
 from omnicrm.billing import events, invoices
 from omnicrm.billing.models import Invoice
 from omnicrm.errors import Conflict, DependencyUnavailable, ValidationError
+from omnicrm.integrations import stripe_client
 from omnicrm.payments import charges
 from omnicrm.payments.models import StripeCard, StripeEvent, StripePayment
 
@@ -27,7 +27,7 @@ HANDLED = ("payment_intent.succeeded", "payment_intent.payment_failed", "charge.
 
 
 def _secret():
-    return (current_app.config["CRM"].get("stripe") or {}).get("webhook_secret") or ""
+    return stripe_client.settings().get("webhook_secret") or ""
 
 
 def verify(payload, signature):
