@@ -104,8 +104,8 @@ def clean_state(request):
     reset_local_counters()
     yield
     # The reaper's scheduled jobs (reminders, outbox, lifecycle) must not act on the next test's rows.
-    from omnicrm.provisioning.dispatch import stop_background
-    stop_background()
+    from omnicrm.provisioning.dispatch import stop_reaper
+    stop_reaper()
     db.session.remove()
 
 

@@ -71,7 +71,7 @@ def local_pool(workers):
     """The process's pool: at most `provisioning.workers` playbooks at once, the rest wait in order."""
     global _pool
     with _pool_lock:
-        if _pool is None:
+        if _reaper_thread is None or not _reaper_thread.is_alive():
             start_reaper(current_app._get_current_object(), orphaned_local=True)
         if _pool is None or _pool._max_workers != workers:
             _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="provision")
@@ -169,12 +169,17 @@ _reaper_stop = threading.Event()
 _reaper_thread = None
 
 
-def stop_background():
-    """Stop the reaper thread (after the round it may be in) and the local pool (process shutdown, test teardown)."""
-    global _pool
+def stop_reaper():
+    """Stop the reaper thread after the round it may be in (its scheduled jobs must not outlive a test)."""
     _reaper_stop.set()
     if _reaper_thread is not None and _reaper_thread is not threading.current_thread():
         _reaper_thread.join(timeout=60)
+
+
+def stop_background():
+    """Stop the reaper thread and the local pool, waiting for its jobs (process shutdown, end of the tests)."""
+    global _pool
+    stop_reaper()
     with _pool_lock:
         if _pool is not None:
             _pool.shutdown(wait=True)
